@@ -1,0 +1,1 @@
+"""Benchmarks and synthetic inputs for coopgraph (not shipped in the wheel)."""

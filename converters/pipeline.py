@@ -1,0 +1,137 @@
+"""A file (or bytes) in, a record's named graph out: reading, format detection, provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from coopgraph.converters.html import html_lines
+from coopgraph.converters.jsonrecord import parse_json
+from coopgraph.converters.page import parse_lines, text_lines
+from coopgraph.converters.parsed import ParsedRecord, ParseWarning
+from coopgraph.converters.record import Record
+from coopgraph.converters.text import decode, slugify
+from coopgraph.converters.to_rdf import ConversionOptions, Provenance, add_provenance, record_graph
+from coopgraph.errors import UnreadableInput
+
+#: File suffixes taken when a folder is searched, by the reader they go to.
+SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def converter_version() -> str:
+    """The installed coopgraph version, recorded in each graph's provenance."""
+    try:
+        return version("coopgraph")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+@dataclass
+class Conversion:
+    """One record converted: its graph (content and provenance) and what was noticed."""
+
+    source: str
+    record: Record
+    graph_iri: URIRef
+    graph: Graph
+    warnings: list[ParseWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sniff(data: str, suffix: str) -> str:
+    """Which reader a file goes to: by suffix, else by its first characters."""
+    if suffix.lower() in SUFFIXES:
+        return SUFFIXES[suffix.lower()]
+    start = data.lstrip()[:200].lower()
+    if start.startswith("{"):
+        return "json"
+    if start.startswith(("<!doctype html", "<html", "<body", "<div", "<head")):
+        return "html"
+    return "text"
+
+
+def parse_bytes(data: bytes, *, source: str, identifier: str, suffix: str = "") -> ParsedRecord:
+    """Read a page's bytes (text, HTML or JSON record) into a record."""
+    decoded = decode(data, source)
+    kind = sniff(decoded.text, suffix)
+    if kind == "json":
+        parsed = parse_json(decoded.text, source=source)
+    else:
+        lines = html_lines(decoded.text) if kind == "html" else text_lines(decoded.text)
+        parsed = parse_lines(lines, source=source, identifier=identifier)
+    parsed.warnings[:0] = [ParseWarning(warning) for warning in decoded.warnings]
+    parsed.notes[:0] = decoded.notes
+    return parsed
+
+
+def _generated_at(path: Path | None) -> str:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the source's modification time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        stamp = float(epoch)
+    elif path is not None:
+        stamp = path.stat().st_mtime
+    else:
+        stamp = datetime.now(UTC).timestamp()
+    return datetime.fromtimestamp(int(stamp), UTC).isoformat().replace("+00:00", "Z")
+
+
+def convert_bytes(
+    data: bytes,
+    *,
+    source: str,
+    identifier: str,
+    options: ConversionOptions,
+    suffix: str = "",
+    path: Path | None = None,
+) -> Conversion:
+    """Bytes of one record → its named graph with provenance."""
+    parsed = parse_bytes(data, source=source, identifier=identifier, suffix=suffix)
+    record = parsed.record
+    graph, warnings = record_graph(record, options)
+    graph_iri = options.graph_iri(record.identifier)
+    origin = record.source_url or (path.resolve().as_uri() if path else f"urn:coopgraph:{source}")
+    add_provenance(
+        graph,
+        graph_iri,
+        options.iri("partnership", slugify(record.identifier)),
+        Provenance(
+            source=origin,
+            generated_at=_generated_at(path),
+            sha256=hashlib.sha256(data).hexdigest(),
+            converter_version=converter_version(),
+        ),
+    )
+    return Conversion(source, record, graph_iri, graph, parsed.warnings + warnings, parsed.notes)
+
+
+def convert_file(path: Path, options: ConversionOptions) -> Conversion:
+    """One file → its record's named graph; `UnreadableInput` names the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableInput(
+            f"cannot read the file: {error.strerror}", source=str(path), hint="check the path"
+        ) from error
+    return convert_bytes(
+        data, source=str(path), identifier=path.stem, options=options, suffix=path.suffix, path=path
+    )
+
+
+def input_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files to convert: files as given, folders searched (sorted, hidden files skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUFFIXES:
+                    yield child
+        else:
+            yield path  # a missing file is reported when it is read

@@ -1,0 +1,74 @@
+"""The one exception hierarchy of coopgraph.
+
+Every error a user can cause carries where it happened (source, line, field) and what to do.
+Each class carries the HTTP status the server will answer with, so statuses are decided here.
+"""
+
+from __future__ import annotations
+
+
+class CoopgraphError(Exception):
+    """Base of every error coopgraph raises on purpose."""
+
+    status: int = 500
+    exit_code: int = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    def where(self) -> str:
+        """`file:line: field` prefix, only the parts that are known."""
+        place = self.source or ""
+        if self.line is not None:
+            place = f"{place}:{self.line}" if place else f"line {self.line}"
+        if self.field:
+            place = f"{place}: {self.field}" if place else self.field
+        return place
+
+    def __str__(self) -> str:
+        text = f"{self.where()}: {self.message}" if self.where() else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class InputError(CoopgraphError):
+    """The input given to coopgraph cannot be used as it is."""
+
+    status = 400
+    exit_code = 2
+
+
+class UnreadableInput(InputError):
+    """The bytes cannot be read as text: binary, empty, undecodable or missing."""
+
+
+class NotAnAtlasPage(InputError):
+    """Readable text, but not an Atlas partnership page."""
+
+
+class TruncatedPage(InputError):
+    """An Atlas page that stops before its end."""
+
+
+class InvalidRecord(InputError):
+    """A JSON record that does not follow the record schema."""
+
+    status = 422
+
+
+class UnsupportedFormat(InputError):
+    """A file or media type coopgraph has no reader or writer for."""
+
+    status = 415
