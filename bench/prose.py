@@ -29,8 +29,8 @@ CONTEXT: tuple[str, ...] = (
     "isolée, empêchant une lisibilité d’ensemble de l’action menée.",
     "Le projet s’inscrit dans la stratégie nationale {of} en matière {de_dom} et dans les "
     "orientations du plan communal de développement adopté en {y0}.",
-    "La ville de {fr}, forte d’une longue expérience dans ce domaine, apparaît comme un "
-    "partenaire solide pour accompagner cette évolution.",
+    "{fr}, forte d’une longue expérience dans ce domaine, apparaît comme un partenaire solide "
+    "pour accompagner cette évolution.",
     "Les élus de {etr} ont exprimé le souhait de s’appuyer sur l’expertise de leurs homologues "
     "français pour « faire mieux avec les moyens existants ».",
     "Aussi, face au succès du premier projet, les deux partenaires ont à cœur de continuer sur "
@@ -38,7 +38,7 @@ CONTEXT: tuple[str, ...] = (
 )
 
 HISTORY: tuple[str, ...] = (
-    "La ville de {fr} est engagée depuis plusieurs années dans des projets de coopération "
+    "{fr} est engagée depuis plusieurs années dans des projets de coopération "
     "décentralisée avec notamment un objectif de renforcement des capacités de gestion des "
     "collectivités locales {of}.",
     "Une première convention a été signée entre {fr} et {etr} en {y0}, à la suite d’une mission "
@@ -72,7 +72,7 @@ OBJECTIVES: tuple[str, ...] = (
     "législation et « les bonnes pratiques ».",
     "Renforcer la reconnaissance et la crédibilité des élus quant à leur capacité à apporter des "
     "solutions concrètes aux besoins des populations.",
-    "La ville de {fr}, avec plus de {pop} habitants, trouve dans ce projet un moyen de capitaliser "
+    "Pour {fr}, avec plus de {pop} habitants, ce projet est un moyen de capitaliser "
     "savoirs et expériences et de les réinvestir pour le développement de son territoire.",
     "Sensibiliser les habitants de {fr} aux enjeux de la solidarité internationale et valoriser "
     "les liens avec les pays d’origine de ses habitants.",
@@ -120,7 +120,7 @@ BULLETS: tuple[str, ...] = (
     "de l’efficacité des moyens à mobiliser,",
     "La formation initiale et continue de tous les acteurs impliqués, centrée sur l’acquisition "
     "de compétences pratiques,",
-    "La communication bilatérale et municipale, tant à {etr} qu’à {fr},",
+    "La communication bilatérale et municipale, tant à {etr} qu’auprès des habitants de {fr},",
     "La reprise, la création, l’extension territoriale d’espaces de concertation,",
     "La capitalisation, la mutualisation des savoirs et savoir-faire, des échanges de pratiques,",
     "L’amplification de la lutte contre l’exclusion,",
@@ -153,9 +153,24 @@ MONTHS: tuple[str, ...] = (
 )
 
 
-def _line(rng: random.Random, pool: tuple[str, ...], slots: Mapping[str, str], most: int) -> str:
+class _Deck:
+    """Sentences dealt without replacement (reshuffled when spent), so a field rarely repeats."""
+
+    def __init__(self, rng: random.Random, pool: tuple[str, ...]) -> None:
+        self._rng = rng
+        self._pool = pool
+        self._cards: list[str] = []
+
+    def deal(self) -> str:
+        """The next sentence."""
+        if not self._cards:
+            self._cards = self._rng.sample(self._pool, len(self._pool))
+        return self._cards.pop()
+
+
+def _line(rng: random.Random, deck: _Deck, slots: Mapping[str, str], most: int) -> str:
     """One paragraph line of 1..most sentences, with the real pages' small irregularities."""
-    text = " ".join(rng.choice(pool) for _ in range(rng.randint(1, most))).format_map(slots)
+    text = " ".join(deck.deal() for _ in range(rng.randint(1, most))).format_map(slots)
     roll = rng.random()
     if roll < 0.1:
         # Rabat's description starts lines in lower case ("les 2 arrondissements…").
@@ -173,20 +188,23 @@ def field_text(
     pool = {"context": CONTEXT, "history": HISTORY, "objectives": OBJECTIVES}.get(
         kind, DESCRIPTION
     )
+    deck = _Deck(rng, pool)
+    bullets_done = False
     out: list[list[str]] = []
     for _ in range(rng.randint(*blocks)):
         block: list[str] = []
         roll = rng.random()
-        if kind == "context" and roll < 0.2:
-            block.append(BULLET_INTRO)
+        if kind == "context" and roll < 0.3 and not bullets_done:
+            # Salé's Contexte: an intro line then lines starting with U+F0A7 and a space.
+            bullets_done = True
             picks = rng.sample(BULLETS, rng.randint(2, len(BULLETS)))
-            block.extend(BULLET + b.format_map(slots) for b in picks)
-        elif kind == "objectives" and roll < 0.4:
+            out.append([BULLET_INTRO, *(BULLET + b.format_map(slots) for b in picks)])
+            continue
+        if kind == "objectives" and roll < 0.4:
             block.append(rng.choice(OBJECTIVE_HEADINGS))
         elif kind == "description" and roll < 0.15:
             block.append(rng.choice(DESCRIPTION_HEADINGS).format_map(slots))
-        if not block or block[0] != BULLET_INTRO:
-            block.append(_line(rng, pool, slots, 4))
+        block.append(_line(rng, deck, slots, 3))
         out.append(block)
     # Rabat's Historique and Objectif separate paragraphs by blank lines, Contexte does not.
     separator = "\n\n" if rng.random() < 0.4 else "\n"

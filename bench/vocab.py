@@ -284,13 +284,21 @@ WATER_AGENCIES: tuple[str, ...] = (
     "Agence de l'eau Adour-Garonne",
 )
 
+# Theme -> the phrase prose and titles use after "en matière" ("de gouvernance locale").
+DOMAINS: dict[str, str] = {
+    "Politique, humanitaire et coopération transfrontalière": "de gouvernance locale",
+    "Economie durable": "de développement économique local",
+    "Environnement, climat et énergie": "d’eau et d’environnement",
+    "Santé et action sociale": "d’action sociale",
+    "Culture, éducation et jeunesse": "de culture et de jeunesse",
+}
+
 TITLE_ACTIONS: tuple[str, ...] = (
     "Accompagnement à la structuration d’un dispositif",
     "Assistance à la maîtrise d'ouvrage en matière",
-    "Appui au renforcement des capacités",
+    "Appui au renforcement des capacités des services municipaux en matière",
     "Mise en place d’un service municipal",
-    "Programme d’échanges et de formation",
-    "Renforcement de la maîtrise d’ouvrage communale",
+    "Programme d’échanges et de formation en matière",
 )
 
 VOLUNTEER_MISSIONS: tuple[str, ...] = (

@@ -168,7 +168,11 @@ def _boolean(value: bool | None) -> Literal | None:
 
 
 def _amount(value: Decimal | None) -> Literal | None:
-    return None if value is None else Literal(format(value, "f"), datatype=XSD.decimal)
+    """xsd:decimal in its XSD 1.0 canonical form ("6600.0"), which Turtle round-trips."""
+    if value is None:
+        return None
+    text = format(value.normalize() if value == value.to_integral() else value, "f")
+    return Literal(text if "." in text else f"{text}.0", datatype=XSD.decimal)
 
 
 def record_graph(

@@ -101,7 +101,7 @@ def vocabulary_path() -> resources.abc.Traversable:
 
 @cache
 def _load() -> Graph:
-    graph = Graph()
+    graph = Graph(bind_namespaces="core")
     for path in (ontology_path(), vocabulary_path()):
         graph.parse(data=path.read_text(encoding="utf-8"), format="turtle")
     return graph
@@ -109,9 +109,9 @@ def _load() -> Graph:
 
 def load() -> Graph:
     """The ontology and the concept schemes as one graph (a fresh copy the caller may change)."""
-    copy = Graph()
+    copy = Graph(bind_namespaces="core")
     for prefix, namespace in _load().namespaces():
-        copy.bind(prefix, namespace)
+        copy.bind(prefix, namespace, replace=True)
     for triple in _load():
         copy.add(triple)
     return copy

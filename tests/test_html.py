@@ -61,7 +61,7 @@ def test_blocks_and_br_make_lines_inline_elements_do_not() -> None:
 
 
 def test_sibling_paragraphs_are_separated_by_a_blank_line() -> None:
-    html = "<div><p>one<br>two</p>\n<p>three</p><!-- c --><p>four</p><div>five</div><p>six</p></div>"
+    html = "<div><p>one<br>two</p>\n<p>three</p><!-- c --><p>four</p><div>five</div><p>six</p>"
     assert _texts(html) == ["one", "two", "", "three", "", "four", "five", "six"]
 
 

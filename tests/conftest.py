@@ -1,0 +1,64 @@
+"""Shared fixtures: paths, golden cases, and converting without touching the disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from coopgraph.converters.pipeline import Conversion, convert_bytes
+from coopgraph.converters.to_rdf import ConversionOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+SAMPLES = ROOT / "data" / "atlas"
+SHARED_PAGES = ROOT.parent / "shared" / "atlas-pages"
+
+
+def convert_text(
+    text: str | bytes,
+    identifier: str = "test",
+    suffix: str = ".txt",
+    options: ConversionOptions | None = None,
+) -> Conversion:
+    """Convert a page given in memory."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return convert_bytes(
+        data,
+        source=f"{identifier}{suffix}",
+        identifier=identifier,
+        options=options or ConversionOptions(),
+        suffix=suffix,
+    )
+
+
+def content(conversion: Conversion) -> Graph:
+    """A record's graph without its provenance (the triples about the graph IRI)."""
+    graph = Graph()
+    for prefix, namespace in conversion.graph.namespaces():
+        graph.bind(prefix, namespace, replace=True)
+    for triple in conversion.graph:
+        if triple[0] != conversion.graph_iri:
+            graph.add(triple)
+    return graph
+
+
+def sample(name: str) -> str:
+    """The text of a bundled real Atlas page."""
+    return (SAMPLES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def rabat() -> str:
+    return sample("rabat-mantes-la-jolie")
+
+
+@pytest.fixture
+def sale() -> str:
+    return sample("sale-woippy")
+
+
+def iri(path: str) -> URIRef:
+    """A data IRI under the default BASE."""
+    return URIRef(f"{ConversionOptions().base}{path}")
