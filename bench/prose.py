@@ -13,9 +13,9 @@ CONTEXT: tuple[str, ...] = (
     "de leurs ressources et dépenses prévisionnelles.",
     "La commune de {etr} ne dispose toujours pas d’un cadre de référence en matière {de_dom}, ce "
     "qui perturbe l’organisation des différentes actions menées sur son territoire.",
-    "L’accroissement démographique couplé à un fort taux de chômage fait naître de nouvelles formes "
-    "de pauvreté particulièrement visibles à {etr}, qui regroupe une population d’environ {pop} "
-    "habitants.",
+    "L’accroissement démographique couplé à un fort taux de chômage fait naître de nouvelles "
+    "formes de pauvreté particulièrement visibles à {etr}, qui regroupe une population "
+    "d’environ {pop} habitants.",
     "Depuis la réforme de {y0}, les collectivités locales {of} se voient confier de nouvelles "
     "compétences, sans toujours disposer des moyens humains et techniques pour les exercer.",
     "Les services municipaux de {etr} souhaitent se doter d’outils de planification partagés afin "
@@ -35,6 +35,14 @@ CONTEXT: tuple[str, ...] = (
     "français pour « faire mieux avec les moyens existants ».",
     "Aussi, face au succès du premier projet, les deux partenaires ont à cœur de continuer sur "
     "leur lancée, de perfectionner les acquis et d’impulser un nouveau souffle.",
+    "Les centres sociaux ne peuvent se référer à un cadre global posé par la commune ; chacun "
+    "évolue de manière autonome, empêchant une lisibilité de l’action publique auprès des "
+    "bénéficiaires.",
+    "Les arrondissements mènent, en accord avec le conseil communal, des actions de nature à "
+    "promouvoir le sport, la culture et les programmes destinés à l’enfance et aux personnes en "
+    "difficulté.",
+    "Le territoire de {etr} souffre d’un déficit d’équipements de base, en particulier dans les "
+    "quartiers d’habitat spontané apparus depuis {y0}.",
 )
 
 HISTORY: tuple[str, ...] = (
@@ -61,6 +69,12 @@ HISTORY: tuple[str, ...] = (
     "({y1}–{y2}).",
     "C’est en {y0} qu’il a été convenu de formaliser un projet d’accompagnement en matière "
     "{de_dom}, soumis aux instances de tutelle, ministères, autorités locales…",
+    "Les deux collectivités ont d’abord noué des liens culturels et associatifs, portés par la "
+    "diaspora installée à {fr} depuis les années 1970.",
+    "Plusieurs missions techniques ont permis de préciser les besoins, d’identifier les "
+    "interlocuteurs et d’arrêter un calendrier commun.",
+    "Le comité de pilotage conjoint se réunit deux fois par an, alternativement à {etr} et à "
+    "{fr}, pour suivre l’avancement des actions.",
 )
 
 OBJECTIVES: tuple[str, ...] = (
@@ -80,6 +94,12 @@ OBJECTIVES: tuple[str, ...] = (
     "l’action publique locale.",
     "Harmonisation méthodologique : approches multidimensionnelles et mutualisation des "
     "expériences. Consolidation de la dynamique d’échanges.",
+    "Mettre en place un service municipal structuré afin de mieux déployer l’action de proximité "
+    "dans les quartiers prioritaires de {etr}.",
+    "Professionnaliser les ressources humaines et harmoniser les procédures entre les différents "
+    "services concernés.",
+    "Centraliser les données, mieux coordonner les acteurs du territoire et rendre compte aux "
+    "habitants de l’action engagée.",
 )
 
 OBJECTIVE_HEADINGS: tuple[str, ...] = (
@@ -107,6 +127,12 @@ DESCRIPTION: tuple[str, ...] = (
     "sur le long terme",
     "Ce projet est en outre conforme à l’esprit et à la lettre de la charte des communes pour ce "
     "qui est de ses prérogatives en matière {de_dom}.",
+    "Chaque année, un plan d’action est validé par le comité de pilotage, puis décliné en "
+    "fiches-actions assorties d’indicateurs de suivi.",
+    "Les formations, assurées par des agents de {fr}, portent sur la conduite de projet, "
+    "l’accueil du public et la gestion budgétaire.",
+    "Un dispositif d’évaluation participative associe les habitants, les associations et les "
+    "services techniques de {etr}.",
 )
 
 DESCRIPTION_HEADINGS: tuple[str, ...] = ("L’aspect innovant du projet", "Phase 1 ({y1}) :")
@@ -146,6 +172,7 @@ MONTHS: tuple[str, ...] = (
     "mai",
     "juin",
     "juillet",
+    "août",
     "septembre",
     "octobre",
     "novembre",
@@ -185,9 +212,7 @@ def field_text(
     rng: random.Random, kind: str, slots: Mapping[str, str], blocks: tuple[int, int]
 ) -> str:
     """The value of one free-text field: blocks of lines, sometimes blank-line separated."""
-    pool = {"context": CONTEXT, "history": HISTORY, "objectives": OBJECTIVES}.get(
-        kind, DESCRIPTION
-    )
+    pool = {"context": CONTEXT, "history": HISTORY, "objectives": OBJECTIVES}.get(kind, DESCRIPTION)
     deck = _Deck(rng, pool)
     bullets_done = False
     out: list[list[str]] = []

@@ -1,4 +1,4 @@
-"""Deterministic synthetic Atlas partnership pages, in the browser page-text format of the real ones.
+"""Deterministic synthetic Atlas partnership pages, in the page-text format of the real ones.
 
 The layout (which lines exist, where the blank and NBSP-only lines fall, doubled table captions,
 page furniture) copies ../shared/atlas-pages/*.txt line for line, so a parser written against the
@@ -246,10 +246,10 @@ def synthetic_page(index: int, seed: int = 0) -> str:
     lines += ["Année de début du partenariat", str(start), "Le partenariat est", status]
     lines += ["Date de fin du partenariat"] + ([end_date] if end_date else [])
     for label, kind, blocks in (
-        ("Contexte", "context", (2, 6)),
-        ("Historique", "history", (2, 7)),
-        ("Objectif du partenariat", "objectives", (2, 7)),
-        ("Description détaillée du partenariat", "description", (2, 6)),
+        ("Contexte", "context", (2, 7)),
+        ("Historique", "history", (3, 8)),
+        ("Objectif du partenariat", "objectives", (3, 8)),
+        ("Description détaillée du partenariat", "description", (2, 7)),
     ):
         lines += [label, prose.field_text(rng, kind, slots, blocks)]
     lines += ["Votre partenariat prend la forme d'un(e)", rng.choice(FORMS)]

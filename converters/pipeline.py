@@ -66,7 +66,7 @@ def parse_bytes(data: bytes, *, source: str, identifier: str, suffix: str = "") 
     else:
         lines = html_lines(decoded.text) if kind == "html" else text_lines(decoded.text)
         parsed = parse_lines(lines, source=source, identifier=identifier)
-    parsed.warnings[:0] = [ParseWarning(warning) for warning in decoded.warnings]
+    parsed.warnings[:0] = [ParseWarning(message, line) for line, message in decoded.warnings]
     parsed.notes[:0] = decoded.notes
     return parsed
 

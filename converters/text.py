@@ -35,7 +35,7 @@ class DecodedText:
 
     text: str
     notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
 
 def decode(data: bytes, source: str) -> DecodedText:
@@ -56,7 +56,7 @@ def decode(data: bytes, source: str) -> DecodedText:
             hint="give the page as text, HTML or JSON",
         )
     notes: list[str] = []
-    warnings: list[str] = []
+    warnings: list[tuple[int, str]] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         notes.append("UTF-8 byte-order mark removed")
@@ -69,8 +69,11 @@ def decode(data: bytes, source: str) -> DecodedText:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
         warnings.append(
-            f"line {line}: not UTF-8 (byte 0x{data[error.start]:02x}); read as Windows-1252/"
-            "Latin-1 — check the accents, and save the file as UTF-8 to silence this"
+            (
+                line,
+                f"not UTF-8 (byte 0x{data[error.start]:02x}); read as Windows-1252/Latin-1: "
+                "check the accents, and save the file as UTF-8 to silence this",
+            )
         )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
