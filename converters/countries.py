@@ -11,6 +11,7 @@ import gettext
 from functools import cache
 
 import pycountry
+
 from coopgraph.converters.text import fold
 
 # Spellings seen in French administrative usage that iso-codes' French names do not include.

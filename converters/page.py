@@ -22,7 +22,6 @@ from coopgraph.converters.text import (
     normalise_line,
     unobfuscate_email,
 )
-
 from coopgraph.errors import NotAnAtlasPage, TruncatedPage
 
 SINGLE_VALUES = {

@@ -75,6 +75,18 @@ def known_concepts(scheme: str) -> frozenset[URIRef]:
     )
 
 
+@cache
+def funder_categories() -> dict[str, URIRef]:
+    """Funder categories of the vocabulary by the name key of their French label."""
+    vocabulary = load()
+    return {
+        name_key(str(label)): concept
+        for concept in known_concepts("funder-category")
+        for label in vocabulary.objects(concept, SKOS.prefLabel)
+        if getattr(label, "language", None) == "fr"
+    }
+
+
 class _Builder:
     """Adds one record's triples to a graph; resolves names to organisations on the way."""
 
@@ -205,10 +217,10 @@ def record_graph(
                 b.add(concept, SKOS.topConceptOf, scheme_iri("theme"))
             broader = concept
     b.add(p, DCTERMS.subject, broader)
-    for number, row in enumerate(record.other_themes, start=1):
+    for number, theme_row in enumerate(record.other_themes, start=1):
         assignment = b.options.iri("theme-assignment", f"{b.key}/{number}")
         most_specific = None
-        for label in (row.theme, row.sub_theme, row.sub_sub_theme):
+        for label in (theme_row.theme, theme_row.sub_theme, theme_row.sub_sub_theme):
             concept = b.concept("theme", label, "other_themes")
             if concept is not None:
                 b.add(concept, SKOS.broader, most_specific)
@@ -216,7 +228,8 @@ def record_graph(
         b.add(p, COOP.otherTheme, assignment)
         b.add(assignment, RDF.type, COOP.ThemeAssignment)
         b.add(assignment, COOP.theme, most_specific)
-        b.add(assignment, COOP.priority, Literal(row.priority) if row.priority else None)
+        priority = Literal(theme_row.priority) if theme_row.priority else None
+        b.add(assignment, COOP.priority, priority)
 
     for predicate, value in (
         (COOP.context, record.context),
@@ -242,13 +255,8 @@ def record_graph(
     for name in record.project_managers:
         b.role(COOP.projectManager, b.organisation(name))
 
-    categories = {
-        name_key(str(label)): c
-        for c in known_concepts("funder-category")
-        for label in load().objects(c, SKOS.prefLabel)
-    }
     for number, row in enumerate(record.funding, start=1):
-        funder = categories.get(name_key(row.funder)) or b.organisation(row.funder)
+        funder = funder_categories().get(name_key(row.funder)) or b.organisation(row.funder)
         grants = [("general", row.amount_eur, str(number))]
         grants += [
             (o.instrument, o.amount_eur, f"{number}-{o.instrument}") for o in row.one_percent

@@ -74,6 +74,6 @@ class RecordWriter:
             for node in nodes:
                 node.pop("@context", None)
             separator = ",\n" if self.count else ""
-            named = json.dumps({"@id": str(graph_iri), "@graph": nodes}, ensure_ascii=False)
-            self.stream.write(separator + named)
+            record = json.dumps({"@id": str(graph_iri), "@graph": nodes}, ensure_ascii=False)
+            self.stream.write(separator + record)
         self.count += 1

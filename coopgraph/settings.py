@@ -42,9 +42,7 @@ def as_bool(setting: Setting, text: str | None = None) -> bool:
     value = (setting.value() if text is None else text).strip().lower()
     if value in _TRUE | _FALSE:
         return value in _TRUE
-    raise InputError(
-        f"{setting.variable}={value!r} is not a boolean", hint="use true or false"
-    )
+    raise InputError(f"{setting.variable}={value!r} is not a boolean", hint="use true or false")
 
 
 def as_base(text: str | None = None) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import SAMPLES, sample
 from rdflib import Dataset, Graph
 
-from conftest import SAMPLES, sample
 from coopgraph.cli import main
 
 
@@ -99,9 +99,8 @@ def test_bad_inputs_fail_alone_with_clear_messages(tmp_path: Path) -> None:
     assert "truncated.txt:" in next(e for e in errors if "truncated" in e)
     assert "broken.json:2:" in next(e for e in errors if "broken" in e)
     assert "graph/partnership/good>" in result.stdout
-    assert result.stderr.splitlines()[-1].endswith(
-        "1 records, 71 triples, 0 warnings, 6 failures"
-    ) or ("6 failures" in result.stderr.splitlines()[-1])
+    summary = result.stderr.splitlines()[-1]
+    assert summary.startswith("1 records, ") and summary.endswith(" 0 warnings, 6 failures")
 
 
 @pytest.mark.parametrize(
@@ -121,7 +120,10 @@ def test_other_encodings_convert_to_the_same_graph(
     result = run("convert", tmp_path, "--format", "ntriples")
     reference = run("convert", SAMPLES / "rabat-mantes-la-jolie.txt", "--format", "ntriples")
     assert result.exit_code == 0
-    strip = lambda out: {l for l in out.splitlines() if "/graph/" not in l}  # noqa: E731
+
+    def strip(out: str) -> set[str]:
+        return {line for line in out.splitlines() if "/graph/" not in line}
+
     if warnings == 0:
         assert strip(result.stdout) == strip(reference.stdout)
     else:

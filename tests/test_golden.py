@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import CASES, SAMPLES, SHARED_PAGES, content, convert_text
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-
-from conftest import CASES, SAMPLES, SHARED_PAGES, content, convert_text
 
 INPUTS = sorted(
     path

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS
+
 from coopgraph.converters.text import slugify
 from coopgraph.ontology import (
     COOP,
@@ -15,8 +18,6 @@ from coopgraph.ontology import (
     ontology_path,
     vocabulary_path,
 )
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS
 
 # A plain Namespace: pytest probes module attributes, and rdflib's XSD warns on unknown names.
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")

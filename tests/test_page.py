@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import content, convert_text, iri, sample
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from conftest import content, convert_text, iri, sample
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.ontology import COOP, COUNTRY, ORG, SCHEMA, concept_iri
 

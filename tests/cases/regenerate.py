@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conftest import CASES, content, convert_text  # noqa: E402
+from conftest import CASES, content, convert_text
 
-from coopgraph.converters.jsonrecord import record_json  # noqa: E402
+from coopgraph.converters.jsonrecord import record_json
 
 for name in sys.argv[1:]:
     case = CASES / name
