@@ -95,17 +95,18 @@ def count_statements(nquads: Path) -> int:
         return sum(1 for line in lines if line.strip() and not line.lstrip().startswith(b"#"))
 
 
-def prepare_pages(directory: Path, count: int, seed: int) -> None:
-    """Write `count` pages into `directory`, unless a kept run already holds exactly those pages."""
+def prepare_pages(directory: Path, count: int, seed: int) -> bool:
+    """Write `count` pages into `directory` unless a kept run holds those pages; True if written."""
     # Beside the directory, not in it: the converter is handed the whole directory.
     stamp = directory.with_name(directory.name + ".generated")
     wanted = f"count={count} seed={seed}\n"
     if stamp.is_file() and stamp.read_text() == wanted:
-        return
+        return False
     if directory.exists():
         shutil.rmtree(directory)
     write_pages(directory, count, seed=seed)
     stamp.write_text(wanted)
+    return True
 
 
 def run_once(coopgraph: Path, pages: Path, work: Path, count: int) -> Run:
@@ -180,9 +181,9 @@ def bench(counts: Sequence[int], work: Path, seed: int, coopgraph: Path) -> list
     runs: list[Run] = []
     for count in counts:
         pages = work / f"pages-{count}"
-        print(f"N={count}: generating pages in {pages} …", file=sys.stderr, flush=True)
-        prepare_pages(pages, count, seed)
-        print(f"N={count}: converting …", file=sys.stderr, flush=True)
+        written = prepare_pages(pages, count, seed)
+        how = "generated in" if written else "reused from"
+        print(f"N={count}: pages {how} {pages}; converting …", file=sys.stderr, flush=True)
         runs.append(run_once(coopgraph, pages, work, count))
     return runs
 
