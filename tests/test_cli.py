@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,14 @@ def test_missing_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "nope.txt: cannot read the file" in result.stderr
     assert "1 records" in result.stderr
+
+
+def test_output_file_has_ordinary_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "out.ttl"
+    run("convert", SAMPLES, "-o", out)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_failed_run_leaves_no_half_written_output(tmp_path: Path) -> None:

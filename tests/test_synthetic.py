@@ -297,10 +297,14 @@ def _mantes_pair(page: str) -> bool:
     return "Mantes la Jolie" + LOUPE in lines and any("Mantes-la-Jolie" in v for v in owner)
 
 
+def _has_line(line: str) -> Callable[[str], bool]:
+    return lambda page: f"\n{line}\n" in page
+
+
 VARIANTS: dict[str, Callable[[str], bool]] = {
     "triennial": lambda p: "\nLe partenariat est triennal\n" in p,
     "not triennial": lambda p: "\nLe partenariat n'est pas triennal\n" in p,
-    **{f"flag: {line}": (lambda p, line=line: f"\n{line}\n" in p) for line in list(FLAGS)[2:]},
+    **{f"flag: {line}": _has_line(line) for line in list(FLAGS)[2:]},
     "empty end date": lambda p: _end_date(p) == [],
     "DD/MM/YYYY end date": lambda p: (
         [bool(re.fullmatch(r"\d\d/\d\d/(19|20)\d\d", d)) for d in _end_date(p)] == [True]
