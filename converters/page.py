@@ -104,6 +104,8 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 _FLAGS = {_key(label): value for label, value in FLAGS.items()}
 _TABLES = {_key(label): value for label, value in TABLES.items()}
+#: A line longer than this is a value: no label, heading or furniture line is nearly as long.
+_LONGEST_LABEL = 2 * max(len(label) for label in (*TABLES, *FLAGS, *HEADINGS))
 #: Fewer known labels than this and the text is not taken for an Atlas page.
 _MIN_LABELS = 3
 
@@ -122,6 +124,12 @@ def _sections(lines: list[Line]) -> tuple[list[_Section], list[Line], str | None
     stray: list[Line] = []
     embassy = None
     for line in lines:
+        if len(line.text) > _LONGEST_LABEL:
+            if sections:
+                sections[-1].lines.append(line)
+            else:
+                stray.append(line)
+            continue
         key = _key(line.text)
         if _FURNITURE.match(key):
             continue

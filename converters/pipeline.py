@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from coopgraph.errors import UnreadableInput
 SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".json": "json"}
 
 
+@cache
 def converter_version() -> str:
     """The installed coopgraph version, recorded in each graph's provenance."""
     try:

@@ -20,6 +20,8 @@ _DOT = re.compile(r"\s*\[\s*(?:dot|point)\s*\]\s*", re.IGNORECASE)
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _BLANK = re.compile(r"^[\s\u00a0\u200b\ufeff]*$")
+# Combining marks left by NFKD (the blocks used by Latin, Greek and Cyrillic accents).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 #: Administrative prefixes that do not change which authority a name denotes.
@@ -148,8 +150,10 @@ def iso_date(text: str) -> str | None:
 
 def fold(text: str) -> str:
     """Lower case, accents stripped, ligatures opened, typographic quotes as ASCII."""
+    if text.isascii():
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe"))
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = _COMBINING.sub("", text)
     return text.replace("æ", "ae").replace("’", "'").replace("ʼ", "'").casefold()
 
 

@@ -41,8 +41,11 @@ UNNAMED_CONTACT = "Contact du partenariat"
 
 
 def new_graph() -> Graph:
-    """An empty graph with our prefixes (MODEL.md's `schema:` is http://schema.org/)."""
-    graph = Graph(bind_namespaces="core")
+    """An empty graph with our prefixes (MODEL.md's `schema:` is http://schema.org/).
+
+    One record is one graph: rdflib's context-free SimpleMemory store is enough, and faster.
+    """
+    graph = Graph(store="SimpleMemory", bind_namespaces="core")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, replace=True)
     return graph

@@ -44,7 +44,7 @@ def _output(path: str | None) -> Iterator[IO[str]]:
             raise
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(handle.name, 0o666 & ~umask)  # as any file the user creates, not the 0600 of temp files
+    os.chmod(handle.name, 0o666 & ~umask)  # as other new files, not the 0600 of temp files
     os.replace(handle.name, target)
 
 
