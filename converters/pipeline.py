@@ -65,9 +65,18 @@ def parse_bytes(data: bytes, *, source: str, identifier: str, suffix: str = "") 
     kind = sniff(decoded.text, suffix)
     if kind == "json":
         parsed = parse_json(decoded.text, source=source)
-    else:
-        lines = html_lines(decoded.text) if kind == "html" else text_lines(decoded.text)
+    elif kind == "html":
+        try:
+            lines = html_lines(decoded.text)
+        except RecursionError as error:
+            raise UnreadableInput(
+                "HTML nested too deeply to be a saved Atlas page",
+                source=source,
+                hint="save the page again from the browser",
+            ) from error
         parsed = parse_lines(lines, source=source, identifier=identifier)
+    else:
+        parsed = parse_lines(text_lines(decoded.text), source=source, identifier=identifier)
     parsed.warnings[:0] = [ParseWarning(message, line) for line, message in decoded.warnings]
     parsed.notes[:0] = decoded.notes
     return parsed

@@ -100,6 +100,8 @@ def convert(
         if isinstance(outcome, CoopgraphError):
             click.secho(f"error: {outcome}", fg="red", err=True)
         elif not quiet:
+            for note in outcome.notes:
+                click.echo(f"note: {outcome.source}: {note}", err=True)
             for warning in outcome.warnings:
                 click.secho(f"warning: {outcome.source}:{warning}", fg="yellow", err=True)
 

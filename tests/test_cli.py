@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,7 @@ def test_other_encodings_convert_to_the_same_graph(
 
     if warnings == 0:
         assert strip(result.stdout) == strip(reference.stdout)
+        assert "note: " in result.stderr and "rabat-mantes-la-jolie.txt" in result.stderr
     else:
         assert "rabat-mantes-la-jolie.txt:3: not UTF-8" in result.stderr
 
@@ -171,3 +173,37 @@ def test_schema_command_prints_the_committed_schema() -> None:
     result = run("schema")
     committed = json.loads((SAMPLES.parents[1] / "converters" / "record.schema.json").read_text())
     assert json.loads(result.stdout) == committed
+
+
+def test_deeply_nested_html_is_our_error(tmp_path: Path) -> None:
+    (tmp_path / "deep.html").write_text("<div>" * 50_000 + "Titre")
+    result = run("convert", tmp_path)
+    assert result.exit_code == 2
+    assert "nested too deeply" in result.stderr
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    page = sample("sale-woippy")
+    for number in range(8):
+        (tmp_path / f"p{number}.txt").write_text(page, encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "coopgraph"), "convert", str(tmp_path)]
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed when the command ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(leader)
+    terminal = b"".join(chunks).decode()
+    assert process.returncode == 0
+    assert "converting" in terminal and "100%" in terminal
+    piped = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "converting" not in piped.stderr
+    summary = piped.stderr.strip()
+    assert summary.startswith("8 records, ") and summary.endswith(" 0 warnings, 0 failures")
