@@ -17,6 +17,7 @@ from coopgraph.converters.html import html_lines
 from coopgraph.converters.jsonrecord import parse_json
 from coopgraph.converters.page import parse_lines, text_lines
 from coopgraph.converters.parsed import ParsedRecord, ParseWarning
+from coopgraph.converters.rdfinput import RDF_SUFFIXES, looks_like_jsonld, parse_rdf
 from coopgraph.converters.record import Record
 from coopgraph.converters.text import decode, slugify
 from coopgraph.converters.to_rdf import ConversionOptions, Provenance, add_provenance, record_graph
@@ -40,7 +41,7 @@ class Conversion:
     """One record converted: its graph (content and provenance) and what was noticed."""
 
     source: str
-    record: Record
+    record: Record | None  # None when the input was RDF already
     graph_iri: URIRef
     graph: Graph
     warnings: list[ParseWarning] = field(default_factory=list)
@@ -123,26 +124,50 @@ def convert_bytes(
     return Conversion(source, record, graph_iri, graph, parsed.warnings + warnings, parsed.notes)
 
 
-def convert_file(path: Path, options: ConversionOptions) -> Conversion:
-    """One file → its record's named graph; `UnreadableInput` names the file."""
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise UnreadableInput(
             f"cannot read the file: {error.strerror}", source=str(path), hint="check the path"
         ) from error
+
+
+def convert_file(path: Path, options: ConversionOptions) -> Conversion:
+    """One file → its record's named graph; `UnreadableInput` names the file."""
+    data = _read(path)
     return convert_bytes(
         data, source=str(path), identifier=path.stem, options=options, suffix=path.suffix, path=path
     )
 
 
-def input_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """The files to convert: files as given, folders searched (sorted, hidden files skipped)."""
+def read_graph(path: Path, options: ConversionOptions) -> Conversion:
+    """A record's graph from any accepted file: a page or JSON record (converted), or RDF."""
+    suffix = path.suffix.lower()
+    if suffix not in RDF_SUFFIXES and suffix != ".json":
+        return convert_file(path, options)
+    data = _read(path)
+    decoded = decode(data, str(path))
+    rdf_format = RDF_SUFFIXES.get(suffix) or (
+        "json-ld" if looks_like_jsonld(decoded.text) else None
+    )
+    if rdf_format is None:  # a coopgraph JSON record
+        return convert_bytes(
+            data, source=str(path), identifier=path.stem, options=options, suffix=suffix, path=path
+        )
+    graph = parse_rdf(decoded.text, source=str(path), rdf_format=rdf_format)
+    warnings = [ParseWarning(message, line) for line, message in decoded.warnings]
+    return Conversion(str(path), None, options.graph_iri(path.stem), graph, warnings, decoded.notes)
+
+
+def input_files(paths: Iterable[Path], suffixes: Iterable[str] = SUFFIXES) -> Iterator[Path]:
+    """The files to read: files as given, folders searched (sorted, hidden files skipped)."""
+    wanted = set(suffixes)
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUFFIXES:
+                if child.is_file() and not hidden and child.suffix.lower() in wanted:
                     yield child
         else:
             yield path  # a missing file is reported when it is read

@@ -6,21 +6,23 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import click
 
 from coopgraph import settings
 from coopgraph.converters.batch import convert_paths
 from coopgraph.converters.jsonrecord import record_schema
-from coopgraph.converters.pipeline import Conversion, input_files
+from coopgraph.converters.pipeline import SUFFIXES, Conversion, input_files
+from coopgraph.converters.rdfinput import RDF_SUFFIXES
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.converters.writers import FORMATS, RecordWriter
 from coopgraph.errors import CoopgraphError
 
+T = TypeVar("T")
 #: Below this many files no progress bar is worth drawing.
 _PROGRESS_MIN_FILES = 5
 
@@ -46,6 +48,19 @@ def _output(path: str | None) -> Iterator[IO[str]]:
     os.umask(umask)
     os.chmod(handle.name, 0o666 & ~umask)  # as other new files, not the 0600 of temp files
     os.replace(handle.name, target)
+
+
+@contextmanager
+def _progress(
+    items: Iterable[T], length: int, label: str, stdout_used: bool
+) -> Iterator[Iterable[T]]:
+    """A progress bar on standard error when it is a terminal the results do not also go to."""
+    shown = sys.stderr.isatty() and length > _PROGRESS_MIN_FILES
+    if shown and not (stdout_used and sys.stdout.isatty()):
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield items
 
 
 def _options(base: str | None, personal: bool | None) -> ConversionOptions:
@@ -105,12 +120,12 @@ def convert(
             for warning in outcome.warnings:
                 click.secho(f"warning: {outcome.source}:{warning}", fg="yellow", err=True)
 
-    with _output(output) as stream, RecordWriter(stream, fmt) as writer:
-        if sys.stderr.isatty() and len(files) > _PROGRESS_MIN_FILES:
-            with click.progressbar(files, label="converting", file=sys.stderr) as bar:
-                summary = convert_paths(bar, writer, options, report)
-        else:
-            summary = convert_paths(files, writer, options, report)
+    with (
+        _output(output) as stream,
+        RecordWriter(stream, fmt) as writer,
+        _progress(files, len(files), "converting", output is None) as items,
+    ):
+        summary = convert_paths(items, writer, options, report)
     click.echo(summary.line(), err=True)
     sys.exit(summary.exit_code)
 
@@ -119,3 +134,66 @@ def convert(
 def schema() -> None:
     """Print the JSON Schema of a record as JSON (the form `convert` reads from .json files)."""
     click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, turtle: sh:ValidationReport.",
+)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("-o", "--output", help="File to write the report to (default: standard output).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes (default: one a core).")
+@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+@click.option(
+    "--include-personal-data/--no-personal-data",
+    "personal",
+    default=None,
+    help="Validate for publishing people's names and e-mails (the privacy shape is off).",
+)
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    lang: str,
+    output: str | None,
+    jobs: int | None,
+    base: str | None,
+    personal: bool | None,
+) -> None:
+    """Validate records against the SHACL shapes and report what to fix.
+
+    PATHS are files or folders: Atlas pages (text, HTML), JSON records, or RDF (Turtle .ttl,
+    N-Triples .nt, JSON-LD .jsonld). Exit status: 0 every record conforms (warnings allowed),
+    1 some record has a violation, 2 some input could not be read.
+    """
+    from coopgraph.shapes.batch import validate_paths
+    from coopgraph.shapes.report import ReportWriter
+
+    try:
+        options = _options(base, personal)
+    except CoopgraphError as error:
+        raise click.UsageError(str(error)) from error
+    files = list(input_files(paths, [*SUFFIXES, *RDF_SUFFIXES]))
+    reports = validate_paths(files, options, with_turtle=fmt == "turtle", jobs=jobs)
+    worst = 0
+    with _output(output) as stream:
+        writer = ReportWriter(stream, fmt, lang)
+        if sys.stderr.isatty() and len(files) > _PROGRESS_MIN_FILES and output is not None:
+            with click.progressbar(
+                reports, length=len(files), label="validating", file=sys.stderr
+            ) as bar:
+                for report in bar:
+                    writer.write(report)
+                    worst = max(worst, report.exit_code)
+        else:
+            for report in reports:
+                writer.write(report)
+                worst = max(worst, report.exit_code)
+        summary = writer.close()
+    click.echo(summary, err=True)
+    sys.exit(worst)

@@ -1,0 +1,75 @@
+"""Validating many records: one pyshacl run a record, spread over the cores, streamed in order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from rdflib import DCTERMS, RDF
+
+from coopgraph.converters.pipeline import read_graph
+from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.errors import CoopgraphError
+from coopgraph.ontology import COOP
+from coopgraph.shapes.report import RecordReport
+from coopgraph.shapes.validate import RecordValidator
+
+_worker: tuple[RecordValidator, ConversionOptions, bool] | None = None
+
+
+def validate_file(
+    path: Path, validator: RecordValidator, options: ConversionOptions, with_turtle: bool
+) -> RecordReport:
+    """Read (or convert) one file and validate its graph; errors become an unreadable report."""
+    try:
+        conversion = read_graph(path, options)
+    except CoopgraphError as error:
+        return RecordReport(str(path), error=str(error))
+    graph = conversion.graph
+    partnership = next(graph.subjects(RDF.type, COOP.Partnership), None)
+    identifier = graph.value(partnership, DCTERMS.identifier) if partnership else None
+    title = graph.value(partnership, DCTERMS.title) if partnership else None
+    conforms, report_graph, found = validator.validate(graph)
+    return RecordReport(
+        source=str(path),
+        identifier=str(identifier) if identifier is not None else path.stem,
+        title=str(title) if title is not None else None,
+        conforms=conforms,
+        findings=found,
+        conversion_warnings=[str(warning) for warning in conversion.warnings],
+        report_turtle=report_graph.serialize(format="turtle") if with_turtle else None,
+    )
+
+
+def _start_worker(options: ConversionOptions, with_turtle: bool) -> None:
+    global _worker
+    validator = RecordValidator(publish_personal_data=options.include_personal_data)
+    _worker = (validator, options, with_turtle)
+
+
+def _work(path: Path) -> RecordReport:
+    assert _worker is not None, "worker not started"
+    return validate_file(path, *_worker)
+
+
+def validate_paths(
+    files: Sequence[Path],
+    options: ConversionOptions,
+    *,
+    with_turtle: bool = False,
+    jobs: int | None = None,
+) -> Iterator[RecordReport]:
+    """Reports in input order, as soon as each is ready; `jobs` processes (default: the cores)."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(files) < 2 * jobs:
+        validator = RecordValidator(publish_personal_data=options.include_personal_data)
+        for path in files:
+            yield validate_file(path, validator, options, with_turtle)
+        return
+    # fork: workers inherit the parsed ontology and shapes instead of re-reading them
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(32, len(files) // (jobs * 8)))
+    with context.Pool(jobs, initializer=_start_worker, initargs=(options, with_turtle)) as pool:
+        yield from pool.imap(_work, files, chunksize=chunk)
