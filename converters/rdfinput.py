@@ -73,10 +73,14 @@ def parse_rdf(text: str, *, source: str, rdf_format: str) -> Graph:
     try:
         graph.parse(data=text, format=rdf_format)
     except Exception as error:  # rdflib's parsers raise many unrelated types
-        why = getattr(error, "_why", None) or str(error).strip().splitlines()[0]
-        lines = getattr(error, "lines", None)
-        found = _LINE.search(str(error))
-        line = lines + 1 if isinstance(lines, int) else int(found.group(1)) if found else None
+        line: int | None
+        if isinstance(error, IndexError):  # rdflib's Turtle parser running off the end
+            why, line = "unexpected end of the document", text.count("\n") + 1
+        else:
+            why = getattr(error, "_why", None) or str(error).strip().splitlines()[0]
+            lines = getattr(error, "lines", None)
+            found = _LINE.search(str(error))
+            line = lines + 1 if isinstance(lines, int) else int(found.group(1)) if found else None
         raise InputError(
             f"malformed {rdf_format}: {str(why)[:300]}",
             source=source,

@@ -65,7 +65,7 @@ class RecordReport:
 
 
 def _plural(lang: str, severity: str, count: int) -> str:
-    singular, plural = _WORDS[lang][severity]  # type: ignore[misc]
+    singular, plural = _WORDS[lang][severity]
     return f"{count} {singular if count == 1 else plural}"
 
 

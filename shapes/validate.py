@@ -12,7 +12,7 @@ from functools import cache
 
 from pyshacl import Validator
 from pyshacl.graph_abstraction import DataGraph
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from coopgraph.shapes import shapes_graph
@@ -46,6 +46,10 @@ def _by_language(literals: list[Node]) -> dict[str, str]:
     }
 
 
+def _severity(node: Node | None) -> str:
+    return SEVERITIES.get(node, "Violation") if isinstance(node, URIRef) else "Violation"
+
+
 @cache
 def _shape_texts(publish_personal_data: bool, shape: Node) -> tuple[dict[str, str], dict[str, str]]:
     shapes = shapes_graph(publish_personal_data=publish_personal_data)
@@ -58,7 +62,9 @@ def _shape_texts(publish_personal_data: bool, shape: Node) -> tuple[dict[str, st
 def findings(report: Graph, *, publish_personal_data: bool = False) -> list[Finding]:
     """The results of a pyshacl report graph, in a stable order (severity, focus, shape)."""
     found = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # Only top-level results: pyshacl also types the nested results of sh:node as results
+    # (reachable through sh:detail), which would count one problem twice.
+    for result in report.objects(None, SH.result):
         shape = report.value(result, SH.sourceShape)
         field, message = _shape_texts(publish_personal_data, shape)
         if not any(message.values()):
@@ -66,7 +72,7 @@ def findings(report: Graph, *, publish_personal_data: bool = False) -> list[Find
         path, value = report.value(result, SH.resultPath), report.value(result, SH.value)
         found.append(
             Finding(
-                severity=SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation"),
+                severity=_severity(report.value(result, SH.resultSeverity)),
                 shape=str(shape),
                 focus=str(report.value(result, SH.focusNode)),
                 path=str(path) if isinstance(path, URIRef) else None,
@@ -77,6 +83,13 @@ def findings(report: Graph, *, publish_personal_data: bool = False) -> list[Find
         )
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     return sorted(found, key=lambda f: (order[f.severity], f.focus, f.shape, f.value or ""))
+
+
+def _copy(graph: Graph) -> Graph:
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    return copy
 
 
 class RecordValidator:
@@ -92,9 +105,11 @@ class RecordValidator:
 
     def validate(self, graph: Graph) -> tuple[bool, Graph, list[Finding]]:
         """(conforms, sh:ValidationReport graph, findings); warnings keep conformance."""
-        self._validator.data_graph = DataGraph.from_rdflib(graph)
+        # pyshacl needs a context-aware store; converted records use rdflib's SimpleMemory.
+        data = graph if graph.store.context_aware else _copy(graph)
+        self._validator.data_graph = DataGraph.from_rdflib(data)
         self._validator._target_graph = None  # pyshacl caches the previous data graph here
-        conforms, report, _ = self._validator.run()
+        conforms, report, _ = self._validator.run()  # type: ignore[no-untyped-call]
         return (
             bool(conforms),
             report,

@@ -1,0 +1,115 @@
+"""Validation benchmark: `coopgraph validate` on N synthetic pages (the Atlas's 13,600 by default).
+
+    python -m bench.validate [--counts 13600] [--jobs 2] [--keep DIR] [--seed S] [--check]
+
+Pages are generated first (not timed); then the real command converts and validates them with
+one process a core. Peak memory is the sum of the resident memory of the whole process tree
+(parent and pool workers), sampled from /proc every 50 ms: GNU time would report only the largest
+single process. Targets (issue 3): all 13,600 in under 60 s on 2 cores, peak memory under 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.convert import default_coopgraph, parse_counts, prepare_pages
+
+TARGET_SECONDS_AT_ATLAS_SIZE = 60.0
+ATLAS_SIZE = 13_600
+TARGET_PEAK_MIB = 1024.0
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, KiB (0 once it has exited)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue  # exited meanwhile, or a kernel thread without VmRSS
+    return total
+
+
+def run_once(coopgraph: Path, pages: Path, work: Path, count: int, jobs: int) -> dict[str, float]:
+    """Validate the pages once; return seconds, peak tree memory and the report's summary."""
+    report = work / f"report-{count}.json"
+    command = [str(coopgraph), "validate", str(pages), "--format", "json", "-o", str(report)]
+    command += ["--jobs", str(jobs)]
+    peak = 0
+    started = time.perf_counter()
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss_kib(process.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, errors = process.communicate()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    if process.returncode not in (0, 1):  # 1: some synthetic record has a violation: still valid
+        raise SystemExit(
+            f"`{' '.join(command)}` exited with {process.returncode}:\n{errors[-2000:]}"
+        )
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    return {"seconds": seconds, "peak_mib": peak / 1024, **summary}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line; exit 3 with --check when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", type=parse_counts, default=[ATLAS_SIZE])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="keep pages and reports here (reused next time)")
+    parser.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
+    args = parser.parse_args(argv)
+    met = True
+    with tempfile.TemporaryDirectory(prefix="coopgraph-bench-") as temporary:
+        work = args.keep or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        print(
+            f"{'N':>7} {'jobs':>4} {'seconds':>8} {'records/s':>10} {'peak MiB':>9}  "
+            "conforming  violations  warnings  unreadable"
+        )
+        for count in args.counts:
+            pages = work / f"pages-{count}"
+            prepare_pages(pages, count, args.seed)
+            run = run_once(default_coopgraph(), pages, work, count, args.jobs)
+            print(
+                f"{count:>7} {args.jobs:>4} {run['seconds']:>8.1f} {count / run['seconds']:>10.1f} "
+                f"{run['peak_mib']:>9.0f}  {run['conforming']:>10} {run['with_violations']:>11} "
+                f"{run['warnings']:>9} {run['unreadable']:>11}",
+                flush=True,
+            )
+            projected = run["seconds"] * ATLAS_SIZE / count
+            met &= projected < TARGET_SECONDS_AT_ATLAS_SIZE and run["peak_mib"] < TARGET_PEAK_MIB
+            print(
+                f"  → {ATLAS_SIZE:,} records in {projected:.0f} s (target < 60 s): "
+                f"{'yes' if projected < TARGET_SECONDS_AT_ATLAS_SIZE else 'NO'}; peak memory "
+                f"{run['peak_mib']:.0f} MiB (target < 1024): "
+                f"{'yes' if run['peak_mib'] < TARGET_PEAK_MIB else 'NO'}"
+            )
+    return 3 if args.check and not met else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
