@@ -20,6 +20,8 @@ _WORDS = {
         "Info": ("information", "informations"),
         "conforms": "conforme",
         "unreadable": "illisible",
+        "conforming": ("conforme", "conformes"),
+        "unreadables": ("illisible", "illisibles"),
         "conversion": "lecture",
         "records": "enregistrements",
         "with_violations": "avec violations",
@@ -32,6 +34,8 @@ _WORDS = {
         "Info": ("info", "infos"),
         "conforms": "conforms",
         "unreadable": "unreadable",
+        "conforming": ("conforming", "conforming"),
+        "unreadables": ("unreadable", "unreadable"),
         "conversion": "reading",
         "records": "records",
         "with_violations": "with violations",
@@ -64,9 +68,11 @@ class RecordReport:
         return 2 if self.error is not None else 0 if self.conforms else 1
 
 
-def _plural(lang: str, severity: str, count: int) -> str:
-    singular, plural = _WORDS[lang][severity]
-    return f"{count} {singular if count == 1 else plural}"
+def _plural(lang: str, word: str, count: int) -> str:
+    """`count` and the word, agreed: French takes the singular for 0 and 1, English for 1."""
+    singular, plural = _WORDS[lang][word]
+    one = count <= 1 if lang == "fr" else count == 1
+    return f"{count} {singular if one else plural}"
 
 
 def finding_text(finding: Finding, lang: str) -> str:
@@ -91,7 +97,7 @@ def write_text(report: RecordReport, stream: IO[str], lang: str) -> None:
     for severity in ("Violation", "Warning", "Info"):
         group = [f for f in report.findings if f.severity == severity]
         if group:
-            stream.write(f"  {_plural(lang, severity, len(group)).split(' ', 1)[1].capitalize()}\n")
+            stream.write(f"  {str(words[severity][1]).capitalize()}\n")
         for finding in group:
             where = (
                 ""
@@ -125,9 +131,11 @@ class Tally:
         """The closing line: records, conforming, with violations, warnings, unreadable."""
         words = _WORDS[lang]
         return (
-            f"{self.records} {words['records']}{words['colon']}{self.conforming} "
-            f"{words['conforms']}, {self.with_violations} {words['with_violations']}, "
-            f"{_plural(lang, 'Warning', self.warnings)}, {self.unreadable} {words['unreadable']}"
+            f"{self.records} {words['records']}{words['colon']}"
+            f"{_plural(lang, 'conforming', self.conforming)}, "
+            f"{self.with_violations} {words['with_violations']}, "
+            f"{_plural(lang, 'Warning', self.warnings)}, "
+            f"{_plural(lang, 'unreadables', self.unreadable)}"
         )
 
 

@@ -54,8 +54,9 @@ def test_real_pages_conform_and_rabat_is_warned(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "✔" in result.stdout and "✘" not in result.stdout
     assert result.stderr.strip() == (
-        "2 enregistrements : 2 conforme, 0 avec violations, 1 avertissement, 0 illisible"
-    ) or result.stderr.strip().startswith("2 enregistrements : 2 conforme")
+        "2 enregistrements : 2 conformes, 0 avec violations, 1 avertissement, 0 illisible"
+    )
+    assert "  Avertissements\n" in result.stdout
     assert "Date de fin du partenariat : « 2021-12-31 »" in result.stdout
 
 
