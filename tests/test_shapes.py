@@ -142,7 +142,7 @@ def test_there_is_a_case_for_every_listed_constraint() -> None:
             "Funding-amountEUR-decimal",
             "Funding-amountEUR-nonNegative",
             "Funding-year-year",
-            "Funding-yearOutsidePartnership",
+            "Partnership-fundingYearOutsidePeriod",
             "Funding-funder-resolves",
             "Funding-instrument-inScheme",
             "Membership-role-inScheme",
@@ -256,7 +256,7 @@ def test_every_sparql_shape_has_severity_and_messages(shapes: Graph) -> None:
     assert {
         SHAPES["Partnership-endBeforeStart"],
         SHAPES["Partnership-ongoingButEnded"],
-        SHAPES["Funding-yearOutsidePartnership"],
+        SHAPES["Partnership-fundingYearOutsidePeriod"],
     } <= sparql
     for shape in sparql:
         assert (shape, RDF.type, SH.NodeShape) in shapes
@@ -270,7 +270,7 @@ def test_severities_follow_the_issue(shapes: Graph) -> None:
     warnings = {s for s in shapes.subjects(SH.severity, SH.Warning)}
     assert warnings == {
         SHAPES["Partnership-ongoingButEnded"],
-        SHAPES["Funding-yearOutsidePartnership"],
+        SHAPES["Partnership-fundingYearOutsidePeriod"],
         SHAPES["Partnership-subject-required"],
         SHAPES["Funding-funder-resolves"],
     }
