@@ -93,14 +93,14 @@ def _prepared(text: str) -> Query:
     return prepareQuery(text)
 
 
-class _PreparedQueryGraph(RdfLibDataGraph):  # type: ignore[misc]
+class _PreparedQueryGraph(RdfLibDataGraph):
     """pyshacl's data graph, with each SPARQL constraint's query parsed once, not per focus node.
 
     pyshacl passes rdflib the query text for every focus node; rdflib's pyparsing parser takes
     tens of milliseconds a parse, many times what evaluating the query on one record costs.
     """
 
-    def query(self, query_object: str | Query, *args: Any, **kwargs: Any) -> Any:
+    def query(self, query_object: str | Query, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if isinstance(query_object, str):
             query_object = _prepared(query_object)
         return super().query(query_object, *args, **kwargs)
