@@ -142,7 +142,8 @@ def test_there_is_a_case_for_every_listed_constraint() -> None:
             "Funding-amountEUR-decimal",
             "Funding-amountEUR-nonNegative",
             "Funding-year-year",
-            "Partnership-fundingYearOutsidePeriod",
+            "Partnership-fundingYearBeforeStart",
+            "Partnership-fundingYearAfterEnd",
             "Funding-funder-resolves",
             "Funding-instrument-inScheme",
             "Membership-role-inScheme",
@@ -256,7 +257,8 @@ def test_every_sparql_shape_has_severity_and_messages(shapes: Graph) -> None:
     assert {
         SHAPES["Partnership-endBeforeStart"],
         SHAPES["Partnership-ongoingButEnded"],
-        SHAPES["Partnership-fundingYearOutsidePeriod"],
+        SHAPES["Partnership-fundingYearBeforeStart"],
+        SHAPES["Partnership-fundingYearAfterEnd"],
     } <= sparql
     for shape in sparql:
         assert (shape, RDF.type, SH.NodeShape) in shapes
@@ -270,7 +272,8 @@ def test_severities_follow_the_issue(shapes: Graph) -> None:
     warnings = {s for s in shapes.subjects(SH.severity, SH.Warning)}
     assert warnings == {
         SHAPES["Partnership-ongoingButEnded"],
-        SHAPES["Partnership-fundingYearOutsidePeriod"],
+        SHAPES["Partnership-fundingYearBeforeStart"],
+        SHAPES["Partnership-fundingYearAfterEnd"],
         SHAPES["Partnership-subject-required"],
         SHAPES["Funding-funder-resolves"],
     }
