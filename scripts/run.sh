@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample data, from a fresh clone:
-# set up, then convert the real Atlas pages in data/atlas/ into RDF under out/.
-# (Validation, loading and serving join this script as those stages land.)
+# set up, convert the real Atlas pages in data/atlas/ into RDF under out/, and validate them.
+# (Loading and serving join this script as those stages land.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,4 +11,7 @@ for format in turtle trig nquads jsonld; do
         case $format in turtle) echo ttl ;; nquads) echo nq ;; *) echo "$format" ;; esac
     )" --quiet
 done
-echo "RDF of the bundled records written to out/: $(ls out | tr '\n' ' ')"
+.venv/bin/coopgraph validate data/atlas -o out/validation.txt
+.venv/bin/coopgraph validate data/atlas --format json -o out/validation.json 2>/dev/null
+cat out/validation.txt
+echo "RDF and validation reports of the bundled records written to out/: $(ls out | tr '\n' ' ')"
