@@ -40,12 +40,13 @@ ROLE_OF = {
 UNNAMED_CONTACT = "Contact du partenariat"
 
 
-def new_graph() -> Graph:
+def new_graph(store: str = "SimpleMemory") -> Graph:
     """An empty graph with our prefixes (MODEL.md's `schema:` is http://schema.org/).
 
-    One record is one graph: rdflib's context-free SimpleMemory store is enough, and faster.
+    One record is one graph: rdflib's context-free SimpleMemory store is enough, and faster;
+    graphs bound for pyshacl, which needs a context-aware store, are built in "Memory".
     """
-    graph = Graph(store="SimpleMemory", bind_namespaces="core")
+    graph = Graph(store=store, bind_namespaces="core")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, replace=True)
     return graph
@@ -57,6 +58,8 @@ class ConversionOptions:
 
     base: str = "http://localhost:5000/"
     include_personal_data: bool = False
+    #: rdflib store of the record graphs: "Memory" when they go to pyshacl (context-aware).
+    store: str = "SimpleMemory"
 
     def iri(self, kind: str, key: str) -> URIRef:
         """`{BASE}id/{kind}/{key}`."""
@@ -96,7 +99,7 @@ class _Builder:
     def __init__(self, record: Record, options: ConversionOptions) -> None:
         self.record = record
         self.options = options
-        self.graph = new_graph()
+        self.graph = new_graph(options.store)
         self.key = slugify(record.identifier)
         self.partnership = options.iri("partnership", self.key)
         self.warnings: list[ParseWarning] = []

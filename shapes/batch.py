@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from rdflib import DCTERMS, RDF
@@ -24,7 +25,7 @@ def validate_file(
 ) -> RecordReport:
     """Read (or convert) one file and validate its graph; errors become an unreadable report."""
     try:
-        conversion = read_graph(path, options)
+        conversion = read_graph(path, replace(options, store="Memory"))
     except CoopgraphError as error:
         return RecordReport(str(path), error=str(error))
     graph = conversion.graph
