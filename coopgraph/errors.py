@@ -72,3 +72,27 @@ class UnsupportedFormat(InputError):
     """A file or media type coopgraph has no reader or writer for."""
 
     status = 415
+
+
+class StoreError(CoopgraphError):
+    """The store cannot do what was asked; nothing already stored is lost."""
+
+    status = 503
+    exit_code = 3
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store (a load, or the server) and it cannot be shared."""
+
+    status = 409
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached (missing, unreadable, full disk, endpoint down)."""
+
+
+class QueryError(CoopgraphError):
+    """A SPARQL query or update the store refuses (syntax, unsupported)."""
+
+    status = 400
+    exit_code = 2

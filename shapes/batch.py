@@ -17,11 +17,15 @@ from coopgraph.ontology import COOP
 from coopgraph.shapes.report import RecordReport
 from coopgraph.shapes.validate import RecordValidator
 
-_worker: tuple[RecordValidator, ConversionOptions, bool] | None = None
+_worker: tuple[RecordValidator, ConversionOptions, bool, bool] | None = None
 
 
 def validate_file(
-    path: Path, validator: RecordValidator, options: ConversionOptions, with_turtle: bool
+    path: Path,
+    validator: RecordValidator,
+    options: ConversionOptions,
+    with_turtle: bool,
+    with_graph: bool = False,
 ) -> RecordReport:
     """Read (or convert) one file and validate its graph; errors become an unreadable report."""
     try:
@@ -41,13 +45,15 @@ def validate_file(
         findings=found,
         conversion_warnings=[str(warning) for warning in conversion.warnings],
         report_turtle=report_graph.serialize(format="turtle") if with_turtle else None,
+        graph_iri=str(conversion.graph_iri),
+        graph_ntriples=graph.serialize(format="nt") if with_graph else None,
     )
 
 
-def _start_worker(options: ConversionOptions, with_turtle: bool) -> None:
+def _start_worker(options: ConversionOptions, with_turtle: bool, with_graph: bool) -> None:
     global _worker
     validator = RecordValidator(publish_personal_data=options.include_personal_data)
-    _worker = (validator, options, with_turtle)
+    _worker = (validator, options, with_turtle, with_graph)
 
 
 def _work(path: Path) -> RecordReport:
@@ -60,6 +66,7 @@ def validate_paths(
     options: ConversionOptions,
     *,
     with_turtle: bool = False,
+    with_graph: bool = False,
     jobs: int | None = None,
 ) -> Iterator[RecordReport]:
     """Reports in input order, as soon as each is ready; `jobs` processes (default: the cores)."""
@@ -67,10 +74,11 @@ def validate_paths(
     if jobs == 1 or len(files) < 2 * jobs:
         validator = RecordValidator(publish_personal_data=options.include_personal_data)
         for path in files:
-            yield validate_file(path, validator, options, with_turtle)
+            yield validate_file(path, validator, options, with_turtle, with_graph)
         return
     # fork: workers inherit the parsed ontology and shapes instead of re-reading them
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(32, len(files) // (jobs * 8)))
-    with context.Pool(jobs, initializer=_start_worker, initargs=(options, with_turtle)) as pool:
+    arguments = (options, with_turtle, with_graph)
+    with context.Pool(jobs, initializer=_start_worker, initargs=arguments) as pool:
         yield from pool.imap(_work, files, chunksize=chunk)

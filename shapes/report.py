@@ -57,6 +57,9 @@ class RecordReport:
     conversion_warnings: list[str] = field(default_factory=list)
     error: str | None = None
     report_turtle: str | None = None
+    #: The record's named graph and its triples, when the caller stores what it validated.
+    graph_iri: str | None = None
+    graph_ntriples: str | None = None
 
     def count(self, severity: str) -> int:
         """How many findings of one severity."""

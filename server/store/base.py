@@ -1,0 +1,154 @@
+"""The one store interface the CLI and the server use, whatever holds the triples.
+
+Each record lives in its own named graph, which holds the record's provenance too, so replacing
+or deleting a record is replacing or dropping one graph: one transaction, never half a record.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from rdflib import Graph
+
+from coopgraph.ontology import COOP
+
+#: Prefixes for the queries the store interface runs itself.
+PREFIXES = f"""PREFIX coop: <{COOP._NS}>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dct: <http://purl.org/dc/terms/>
+"""
+#: The results formats `query_to` can write, by media type.
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+#: The RDF formats `construct_to` and `dump` can write, by media type.
+RDF_FORMATS = {
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "ntriples": "application/n-triples",
+    "turtle": "text/turtle",
+}
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """What the store knows of a loaded record, to decide whether to load it again."""
+
+    graph: str
+    source_hash: str
+    converter_version: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """How much the store holds."""
+
+    records: int
+    triples: int
+    graphs: int
+    last_load: str | None
+
+
+class Store(ABC):
+    """A SPARQL 1.1 quad store holding one named graph a record."""
+
+    #: Named graph of the store's own bookkeeping (time of the last load).
+    META_GRAPH_PATH = "graph/coopgraph"
+
+    @abstractmethod
+    def stored_records(self) -> Iterator[StoredRecord]:
+        """Every record graph with the hash of its source and its converter version."""
+
+    @abstractmethod
+    def replace_graph(self, graph_iri: str, ntriples: str) -> None:
+        """Replace one named graph by these N-Triples, in one transaction."""
+
+    @abstractmethod
+    def delete_graph(self, graph_iri: str) -> bool:
+        """Drop one named graph (a record and the facts only it asserted); False if absent."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update, in one transaction."""
+
+    @abstractmethod
+    def query_to(self, sparql: str, result_format: str, output: IO[bytes]) -> None:
+        """Run a SELECT/ASK and stream its results to `output` in a `RESULT_FORMATS` format."""
+
+    @abstractmethod
+    def construct(self, sparql: str) -> Graph:
+        """Run a CONSTRUCT/DESCRIBE and return its (small) graph."""
+
+    @abstractmethod
+    def dump(self, output: IO[bytes], rdf_format: str) -> None:
+        """Stream every quad to `output` as N-Quads or TriG."""
+
+    @abstractmethod
+    def stats(self) -> Stats:
+        """Records, triples, graphs and the time of the last load."""
+
+    def describe(self, iri: str) -> Graph:
+        """The concise bounded description of a resource, from every graph."""
+        return self.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER (?s = <{_iri(iri)}>) }}"
+        )
+
+    def close(self) -> None:  # noqa: B027 - stores without resources need not close anything
+        """Release the store (files, connections)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _iri(text: str) -> str:
+    """An IRI safe to put between < > in SPARQL, or ValueError."""
+    if any(char in text for char in '<>"{}|^`\\ \n\r\t'):
+        raise ValueError(f"not an IRI: {text!r}")
+    return text
+
+
+def stored_records_query() -> str:
+    """The SELECT that lists record graphs with their source hash and converter version."""
+    return PREFIXES + (
+        "SELECT ?g ?hash ?version WHERE { GRAPH ?g { ?g foaf:primaryTopic ?record ; "
+        "coop:sourceHash ?hash ; coop:converterVersion ?version } }"
+    )
+
+
+def replace_graph_update(graph_iri: str, ntriples: str) -> str:
+    """The SPARQL Update that replaces one named graph by these N-Triples."""
+    iri = _iri(graph_iri)
+    return f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{\n{ntriples}\n}} }}"
+
+
+def last_load_update(meta_graph: str, when: str) -> str:
+    """The SPARQL Update that records the time of the last load."""
+    iri = _iri(meta_graph)
+    return (
+        f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{ <{iri}> "
+        "<http://purl.org/dc/terms/modified> "
+        f'"{when}"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}'
+    )
+
+
+STATS_QUERY = (
+    PREFIXES
+    + """SELECT
+  (COUNT(DISTINCT ?record) AS ?records)
+  (SUM(?n) AS ?triples)
+  (COUNT(DISTINCT ?g) AS ?graphs)
+WHERE {
+  { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g }
+  OPTIONAL { GRAPH ?g { ?g foaf:primaryTopic ?record } }
+}"""
+)

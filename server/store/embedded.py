@@ -1,0 +1,141 @@
+"""The embedded store: pyoxigraph on disk (RocksDB), one process writing at a time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
+from coopgraph.server.store.base import (
+    RDF_FORMATS,
+    STATS_QUERY,
+    Stats,
+    Store,
+    StoredRecord,
+    _iri,
+    replace_graph_update,
+    stored_records_query,
+)
+
+_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMATS = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "turtle": ox.RdfFormat.TURTLE,
+}
+
+
+def _value(term: object) -> str | None:
+    return None if term is None else str(getattr(term, "value", term))
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph's RocksDB store in a directory; `read_only` opens it beside a writer."""
+
+    def __init__(self, path: Path, *, read_only: bool = False, base: str = "") -> None:
+        self.path = path
+        self.base = base
+        try:
+            if read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            text = str(error)
+            if "lock" in text.lower():
+                raise StoreBusy(
+                    f"the store at {path} is in use by another coopgraph process",
+                    hint="wait for the other load (or stop the server), or open it read-only",
+                ) from error
+            raise StoreUnavailable(
+                f"cannot open the store at {path}: {text}",
+                hint="check the path and its permissions, and the free disk space",
+            ) from error
+
+    def _write(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except SyntaxError as error:
+            raise QueryError(f"invalid SPARQL update: {error}") from error
+        except OSError as error:
+            raise StoreUnavailable(
+                f"cannot write to the store at {self.path}: {error}",
+                hint="check the free disk space and permissions; nothing was half-written",
+            ) from error
+
+    def stored_records(self) -> Iterator[StoredRecord]:
+        for row in self._query(stored_records_query()):  # type: ignore[attr-defined]
+            yield StoredRecord(
+                _value(row["g"]) or "", _value(row["hash"]) or "", _value(row["version"]) or ""
+            )
+
+    def replace_graph(self, graph_iri: str, ntriples: str) -> None:
+        self._write(replace_graph_update(graph_iri, ntriples))
+
+    def delete_graph(self, graph_iri: str) -> bool:
+        if not self._store.contains_named_graph(ox.NamedNode(graph_iri)):
+            return False
+        self._write(f"DROP GRAPH <{_iri(graph_iri)}>")
+        return True
+
+    def update(self, sparql: str) -> None:
+        self._write(sparql)
+
+    def _query(self, sparql: str) -> object:
+        """A query whose default graph is the union of the record graphs (what users expect)."""
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as error:
+            raise QueryError(f"invalid SPARQL query: {error}") from error
+
+    def query_to(self, sparql: str, result_format: str, output: IO[bytes]) -> None:
+        results = self._query(sparql)
+        if isinstance(results, ox.QueryTriples):
+            raise QueryError(
+                "a CONSTRUCT or DESCRIBE query returns a graph, not results",
+                hint="use --format turtle or ntriples",
+            )
+        results.serialize(output, _RESULT_FORMATS[result_format])  # type: ignore[attr-defined]
+
+    def construct(self, sparql: str) -> Graph:
+        results = self._query(sparql)
+        if not isinstance(results, ox.QueryTriples):
+            raise QueryError("not a CONSTRUCT or DESCRIBE query")
+        data = results.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+        return Graph().parse(data=data.decode("utf-8"), format="nt")
+
+    def dump(self, output: IO[bytes], rdf_format: str) -> None:
+        if rdf_format not in RDF_FORMATS:
+            raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
+        self._store.dump(output, _RDF_FORMATS[rdf_format])
+
+    def stats(self) -> Stats:
+        row = next(iter(self._query(STATS_QUERY)))  # type: ignore[call-overload]
+        last = self._query(
+            "SELECT (MAX(?when) AS ?last) WHERE { GRAPH ?g { ?g "
+            "<http://purl.org/dc/terms/modified> ?when } }"
+        )
+        last_load = next(iter(last))["last"]  # type: ignore[call-overload]
+        return Stats(
+            records=int(_value(row["records"]) or 0),
+            triples=int(_value(row["triples"]) or 0),
+            graphs=int(_value(row["graphs"]) or 0),
+            last_load=_value(last_load),
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # a read-only store has nothing to flush
+            self._store.flush()
+        del self._store

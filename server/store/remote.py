@@ -1,0 +1,162 @@
+"""A remote SPARQL 1.1 store (Oxigraph server, Virtuoso, Fuseki…) reached with SPARQLWrapper.
+
+Queries go to the query endpoint, updates to the update endpoint (SPARQL 1.1 Protocol). A record
+is replaced by one update request (DROP + INSERT DATA), or by one Graph Store Protocol PUT when a
+graph-store URL is given: each is a single request the store applies whole.
+"""
+
+from __future__ import annotations
+
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import IO, Any
+
+from rdflib import Graph
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from coopgraph.errors import CoopgraphError, QueryError, StoreError, StoreUnavailable
+from coopgraph.server.store.base import (
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    STATS_QUERY,
+    Stats,
+    Store,
+    StoredRecord,
+    _iri,
+    replace_graph_update,
+    stored_records_query,
+)
+
+#: Seconds to wait for a remote store before saying it cannot be reached.
+TIMEOUT_S = 60
+
+
+class RemoteStore(Store):
+    """A store behind SPARQL 1.1 query and update endpoints (and, optionally, a graph store)."""
+
+    def __init__(
+        self, endpoint: str, update_endpoint: str | None = None, graph_store: str | None = None
+    ) -> None:
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint
+        self.graph_store = graph_store
+
+    def _wrapper(self, url: str) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(url, agent="coopgraph")
+        wrapper.setTimeout(TIMEOUT_S)
+        return wrapper
+
+    def _fail(self, error: Exception, url: str) -> CoopgraphError:
+        if isinstance(error, urllib.error.HTTPError):
+            body = error.read().decode("utf-8", "replace")[:500]
+            if error.code in (400, 415):
+                return QueryError(f"the store at {url} refused the request: {body}")
+            return StoreError(
+                f"the store at {url} answered HTTP {error.code}: {body}",
+                hint="check the endpoint URL and that it allows this operation",
+            )
+        if isinstance(error, SPARQLWrapperException):
+            return QueryError(f"the store at {url} refused the request: {error}")
+        return StoreUnavailable(
+            f"cannot reach the SPARQL store at {url}: {error}",
+            hint="check that it is running and the URL; nothing was changed",
+        )
+
+    def _select(self, sparql: str) -> list[dict[str, Any]]:
+        wrapper = self._wrapper(self.endpoint)
+        wrapper.setQuery(sparql)
+        wrapper.setReturnFormat(JSON)
+        wrapper.setMethod(POST)
+        try:
+            document: Any = wrapper.query().convert()
+        except (OSError, SPARQLWrapperException) as error:
+            raise self._fail(error, self.endpoint) from error
+        if isinstance(document, dict) and "boolean" in document:
+            return [{}] if document["boolean"] else []
+        bindings: list[dict[str, Any]] = document["results"]["bindings"]
+        return bindings
+
+    def _post(self, url: str, data: bytes, content_type: str, method: str = "POST") -> None:
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                response.read()
+        except OSError as error:
+            raise self._fail(error, url) from error
+
+    def stored_records(self) -> Iterator[StoredRecord]:
+        for row in self._select(stored_records_query()):
+            yield StoredRecord(row["g"]["value"], row["hash"]["value"], row["version"]["value"])
+
+    def replace_graph(self, graph_iri: str, ntriples: str) -> None:
+        if self.graph_store:
+            url = f"{self.graph_store}?{urllib.parse.urlencode({'graph': _iri(graph_iri)})}"
+            self._post(url, ntriples.encode("utf-8"), "application/n-triples", method="PUT")
+        else:
+            self.update(replace_graph_update(graph_iri, ntriples))
+
+    def delete_graph(self, graph_iri: str) -> bool:
+        exists = self._select(f"ASK {{ GRAPH <{_iri(graph_iri)}> {{ ?s ?p ?o }} }}")
+        self.update(f"DROP SILENT GRAPH <{_iri(graph_iri)}>")
+        return bool(exists)
+
+    def update(self, sparql: str) -> None:
+        body = urllib.parse.urlencode({"update": sparql}).encode("utf-8")
+        self._post(self.update_endpoint, body, "application/x-www-form-urlencoded")
+
+    def _request(self, sparql: str, accept: str) -> Any:
+        body = urllib.parse.urlencode({"query": sparql}).encode("utf-8")
+        request = urllib.request.Request(
+            self.endpoint,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        )
+        try:
+            return urllib.request.urlopen(request, timeout=TIMEOUT_S)
+        except OSError as error:
+            raise self._fail(error, self.endpoint) from error
+
+    def query_to(self, sparql: str, result_format: str, output: IO[bytes]) -> None:
+        with self._request(sparql, RESULT_FORMATS[result_format]) as response:
+            shutil.copyfileobj(response, output)  # streamed, never held whole
+
+    def construct(self, sparql: str) -> Graph:
+        with self._request(sparql, "application/n-triples") as response:
+            return Graph().parse(data=response.read().decode("utf-8"), format="nt")
+
+    def dump(self, output: IO[bytes], rdf_format: str) -> None:
+        """Graph by graph (memory stays bounded by the largest graph), as N-Quads or TriG."""
+        if rdf_format not in ("nquads", "trig") or rdf_format not in RDF_FORMATS:
+            raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
+        graphs = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        for row in graphs:
+            iri = row["g"]["value"]
+            graph = self.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_iri(iri)}> {{ ?s ?p ?o }} }}"
+            )
+            if rdf_format == "trig":
+                body = graph.serialize(format="nt")
+                output.write(f"<{iri}> {{\n{body}}}\n".encode())
+            else:
+                lines = graph.serialize(format="nt").splitlines()
+                output.write("".join(f"{line[:-2]}<{iri}> .\n" for line in lines if line).encode())
+
+    def stats(self) -> Stats:
+        (row,) = self._select(STATS_QUERY) or [{}]
+        last = self._select(
+            "SELECT (MAX(?when) AS ?last) WHERE { GRAPH ?g { ?g "
+            "<http://purl.org/dc/terms/modified> ?when } }"
+        )
+        value = (last[0].get("last") or {}).get("value") if last else None
+        return Stats(
+            records=int(row.get("records", {}).get("value", 0)),
+            triples=int(row.get("triples", {}).get("value", 0)),
+            graphs=int(row.get("graphs", {}).get("value", 0)),
+            last_load=value,
+        )
