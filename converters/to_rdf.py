@@ -294,9 +294,7 @@ def record_graph(
         b.post(b.organisation(contact.organisation), contact)
 
     if record.volunteers is not None:
-        b.add(
-            p, COOP.volunteerCount, Literal(len(record.volunteers), datatype=XSD.nonNegativeInteger)
-        )
+        b.add(p, COOP.volunteerCount, Literal(len(record.volunteers), datatype=XSD.integer))
         if b.options.include_personal_data:
             for number, volunteer in enumerate(record.volunteers, start=1):
                 node = b.options.iri("volunteering", f"{b.key}/{number}")

@@ -148,7 +148,7 @@ def test_model_superclasses(coop: Graph, term: URIRef, superclasses: set[URIRef]
         (COOP.otherTheme, COOP.Partnership, COOP.ThemeAssignment),
         (COOP.theme, COOP.ThemeAssignment, SKOS.Concept),
         (COOP.volunteer, COOP.Partnership, COOP.Volunteering),
-        (COOP.volunteerCount, COOP.Partnership, XSD.nonNegativeInteger),
+        (COOP.volunteerCount, COOP.Partnership, XSD.integer),
         (COOP.projectOwner, COOP.Partnership, ORG.Organization),
         (COOP.projectManager, COOP.Partnership, ORG.Organization),
         (COOP.foreignPartner, COOP.Partnership, ORG.Organization),

@@ -1,0 +1,216 @@
+"""One store test suite, run against the embedded store, `oxigraph serve` and (in CI) Virtuoso."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, convert_text, sample
+from rdflib import Dataset, Graph, Literal, URIRef
+from servers import oxigraph_server, virtuoso_endpoints
+
+from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
+from coopgraph.server.load import load_paths
+from coopgraph.server.store import EmbeddedStore, RemoteStore, Store
+
+OPTIONS = ConversionOptions()
+KINDS = ["embedded", "oxigraph"] + (["virtuoso"] if virtuoso_endpoints() else [])
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as urls:
+        yield RemoteStore(urls.query, urls.update, urls.graph_store)
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "embedded":
+        with EmbeddedStore(tmp_path / "store") as embedded:
+            yield embedded
+        return
+    if request.param == "oxigraph":
+        remote = request.getfixturevalue("oxigraph")
+    else:
+        urls = virtuoso_endpoints()
+        assert urls is not None
+        remote = RemoteStore(urls.query, urls.update)
+    _clear(remote)
+    yield remote
+    _clear(remote)
+
+
+def _clear(store: Store) -> None:
+    for record in list(store.stored_records()):
+        store.delete_graph(record.graph)
+    store.delete_graph(f"{OPTIONS.base}{Store.META_GRAPH_PATH}")
+
+
+def _record(name: str) -> tuple[str, str, Graph]:
+    conversion = convert_text(sample(name), name)
+    return str(conversion.graph_iri), conversion.graph.serialize(format="nt"), conversion.graph
+
+
+def _values(graph: Graph) -> set[tuple[object, ...]]:
+    """Triples with literals by value: stores may rewrite "6600.0"^^xsd:decimal as "6600"."""
+    return {
+        (s, p, (o.datatype, o.toPython()) if isinstance(o, Literal) and o.datatype else o)
+        for s, p, o in graph
+    }
+
+
+def _select(store: Store, sparql: str) -> list[dict[str, str]]:
+    output = io.BytesIO()
+    store.query_to(sparql, "json", output)
+    rows = json.loads(output.getvalue())["results"]["bindings"]
+    return [{key: value["value"] for key, value in row.items()} for row in rows]
+
+
+def test_replaced_graph_is_listed_with_its_hash(store: Store) -> None:
+    iri, ntriples, _ = _record("sale-woippy")
+    store.replace_graph(iri, ntriples)
+    (stored,) = store.stored_records()
+    assert stored.graph == iri
+    assert stored.source_hash.startswith("sha256:") and len(stored.source_hash) == 71
+    assert stored.converter_version
+
+
+def test_replacing_a_graph_drops_its_old_triples(store: Store) -> None:
+    iri, ntriples, _ = _record("sale-woippy")
+    store.replace_graph(iri, ntriples)
+    store.replace_graph(iri, ntriples.replace("Woippy", "Woippy-Nouveau"))
+    titles = _select(
+        store,
+        "SELECT ?l WHERE { GRAPH ?g { ?o <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } "
+        "FILTER(CONTAINS(?l, 'Woippy')) }",
+    )
+    assert {row["l"] for row in titles} == {"Woippy-Nouveau"}
+
+
+def test_delete_removes_exactly_its_graph_and_keeps_shared_facts(store: Store) -> None:
+    sale_iri, sale, _ = _record("sale-woippy")
+    rabat_iri, rabat, rabat_graph = _record("rabat-mantes-la-jolie")
+    store.replace_graph(sale_iri, sale)
+    store.replace_graph(rabat_iri, rabat)
+    assert store.delete_graph(sale_iri) is True
+    assert store.delete_graph(sale_iri) is False
+    assert [r.graph for r in store.stored_records()] == [rabat_iri]
+    # the embassy is asserted by both records: it survives the deletion of one
+    embassy = f"{OPTIONS.base}id/organisation/ambassade-de-france-a-rabat"
+    assert store.describe(embassy)
+    assert not _select(
+        store, "SELECT * WHERE { ?s ?p <http://localhost:5000/id/organisation/mar/sale> }"
+    )
+    stored = Dataset()
+    output = io.BytesIO()
+    store.dump(output, "nquads")
+    stored.parse(data=output.getvalue().decode(), format="nquads")
+    assert _values(stored.graph(URIRef(rabat_iri))) == _values(rabat_graph)
+
+
+def test_queries_see_the_union_of_record_graphs(store: Store) -> None:
+    for name in ("sale-woippy", "rabat-mantes-la-jolie"):
+        iri, ntriples, _ = _record(name)
+        store.replace_graph(iri, ntriples)
+    rows = _select(
+        store,
+        "PREFIX coop: <https://w3id.org/coopgraph/ontology#> "
+        "SELECT ?p WHERE { ?p a coop:Partnership } ORDER BY ?p",
+    )
+    assert [row["p"].rsplit("/", 1)[1] for row in rows] == ["rabat-mantes-la-jolie", "sale-woippy"]
+
+
+@pytest.mark.parametrize("result_format", ["csv", "tsv", "xml", "json"])
+def test_results_formats(store: Store, result_format: str) -> None:
+    iri, ntriples, _ = _record("sale-woippy")
+    store.replace_graph(iri, ntriples)
+    output = io.BytesIO()
+    store.query_to("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", result_format, output)
+    assert iri in output.getvalue().decode()
+
+
+def test_stats(store: Store) -> None:
+    iri, ntriples, graph = _record("sale-woippy")
+    store.replace_graph(iri, ntriples)
+    figures = store.stats()
+    assert (figures.records, figures.triples, figures.graphs) == (1, len(graph), 1)
+
+
+def test_bad_query_and_update_are_query_errors(store: Store) -> None:
+    with pytest.raises(QueryError):
+        store.query_to("SELEC nothing", "json", io.BytesIO())
+    with pytest.raises(QueryError):
+        store.update("INSERT NOTHING")
+
+
+def test_load_skips_unchanged_and_replaces_changed(store: Store, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("sale-woippy", "rabat-mantes-la-jolie"):
+        (pages / f"{name}.txt").write_bytes((SAMPLES / f"{name}.txt").read_bytes())
+    files = sorted(pages.iterdir())
+    first = load_paths(files, store, OPTIONS, jobs=1)
+    assert (first.loaded, first.unchanged) == (2, 0)
+    again = load_paths(files, store, OPTIONS, jobs=1)
+    assert (again.loaded, again.unchanged) == (0, 2)
+    sale = pages / "sale-woippy.txt"
+    sale.write_text(sale.read_text().replace("Les bénéficiaires directs", "Les habitants"))
+    changed = load_paths(files, store, OPTIONS, jobs=1)
+    assert (changed.loaded, changed.unchanged) == (1, 1)
+    rows = _select(
+        store, "SELECT ?b WHERE { ?p <https://w3id.org/coopgraph/ontology#beneficiaries> ?b }"
+    )
+    assert sorted(row["b"][:14] for row in rows) == ["Les agents des", "Les habitants "]
+    assert store.stats().last_load is not None
+
+
+def test_record_with_violations_is_refused_unless_forced(store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text(
+        sample("sale-woippy")
+        .replace("Titre\nAssistance", "Titre\n\nX\nAssistance")
+        .replace("Année de début du partenariat\n2005", "Année de début du partenariat\n20x5")
+    )
+    refused = load_paths([bad], store, OPTIONS, jobs=1)
+    assert (refused.loaded, refused.refused, refused.exit_code) == (0, 1, 1)
+    assert list(store.stored_records()) == []
+    forced = load_paths([bad], store, OPTIONS, jobs=1, force=True)
+    assert (forced.loaded, forced.forced) == (1, 1)
+
+
+def test_unreachable_endpoint_is_a_clear_error() -> None:
+    from servers import free_port
+
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/query")
+    with pytest.raises(StoreUnavailable, match="cannot reach the SPARQL store"):
+        store.stats()
+
+
+def test_second_writer_on_an_embedded_store_is_refused(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with EmbeddedStore(tmp_path / "store"):
+        other = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from pathlib import Path; from coopgraph.server.store import "
+                f"EmbeddedStore; EmbeddedStore(Path({str(tmp_path / 'store')!r}))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert "StoreBusy" in other.stderr and "in use by another coopgraph process" in other.stderr
+
+
+def test_store_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreUnavailable, match="cannot open the store"):
+        EmbeddedStore(tmp_path / "file")
+    _ = StoreBusy
