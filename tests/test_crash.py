@@ -1,0 +1,120 @@
+"""A load killed with SIGKILL leaves every record whole, and the next load finishes the job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from bench.synthetic import write_pages
+from coopgraph.converters.pipeline import convert_file
+from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.server.store import EmbeddedStore
+
+COOPGRAPH = str(Path(sys.executable).parent / "coopgraph")
+PAGES = 240
+
+
+def _values(graph: Graph) -> set[tuple[object, ...]]:
+    return {
+        (s, p, (o.datatype, o.toPython()) if isinstance(o, Literal) and o.datatype else o)
+        for s, p, o in graph
+    }
+
+
+def _load(pages: Path, store: Path) -> subprocess.Popen[bytes]:
+    command = [COOPGRAPH, "load", str(pages), "--store", str(store), "--jobs", "1"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stored(store: Path) -> Dataset:
+    dataset = Dataset()
+    with EmbeddedStore(store) as embedded:
+        path = store.parent / "dump.nq"
+        with path.open("wb") as output:
+            embedded.dump(output, "nquads")
+    dataset.parse(path, format="nquads")
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pages")
+    write_pages(folder, PAGES, seed=7)
+    return folder
+
+
+def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
+    pages: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    # Kill once records are being written: wait for the first ones, not for a fixed time.
+    process = _load(pages, store)
+    deadline = time.monotonic() + 120
+    killed_after = None
+    while time.monotonic() < deadline and process.poll() is None:
+        wal = (
+            [f for f in store.glob("*.log") if f.stat().st_size > 200_000] if store.exists() else []
+        )
+        if wal:
+            time.sleep(0.3)
+            os.kill(process.pid, signal.SIGKILL)
+            killed_after = True
+            break
+        time.sleep(0.05)
+    process.wait()
+    assert killed_after and process.returncode == -signal.SIGKILL, "the load ended before the kill"
+
+    stored = _stored(store)
+    options = ConversionOptions()
+    by_graph = {str(g.identifier): g for g in stored.graphs() if len(g)}
+    records = {iri for iri in by_graph if "/graph/partnership/" in iri}
+    assert 0 < len(records) < PAGES, f"{len(records)} records: kill not mid-way"
+    for path in sorted(pages.iterdir()):
+        expected = convert_file(path, options)
+        iri = str(expected.graph_iri)
+        if iri in records:
+            assert _values(by_graph[iri]) == _values(expected.graph), f"{iri} is not whole"
+
+    finished = subprocess.run(
+        [COOPGRAPH, "load", str(pages), "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert f"{PAGES - len(records)} loaded" in finished.stderr
+    assert f"{len(records)} unchanged" in finished.stderr
+    final = _stored(store)
+    assert len([g for g in final.graphs() if "/graph/partnership/" in str(g.identifier)]) == PAGES
+    sample = sorted(pages.iterdir())[PAGES // 2]
+    expected = convert_file(sample, options)
+    assert _values(final.graph(URIRef(str(expected.graph_iri)))) == _values(expected.graph)
+
+
+def test_two_loads_at_once_one_fails_clearly_and_nothing_is_lost(
+    pages: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    first = _load(pages, store)
+    while not (store / "LOCK").exists() and first.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    second = subprocess.run(
+        [COOPGRAPH, "load", str(pages), "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert second.returncode == 3
+    assert "in use by another coopgraph process" in second.stderr
+    first.wait(timeout=300)
+    assert first.returncode == 0
+    final = _stored(store)
+    assert len([g for g in final.graphs() if "/graph/partnership/" in str(g.identifier)]) == PAGES
