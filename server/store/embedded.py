@@ -12,6 +12,7 @@ from rdflib import Graph
 
 from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
 from coopgraph.server.store.base import (
+    GRAPHS_QUERY,
     RDF_FORMATS,
     STATS_QUERY,
     Stats,
@@ -128,10 +129,11 @@ class EmbeddedStore(Store):
             "<http://purl.org/dc/terms/modified> ?when } }"
         )
         last_load = next(iter(last))["last"]  # type: ignore[call-overload]
+        graphs = next(iter(self._query(GRAPHS_QUERY)))["graphs"]  # type: ignore[call-overload]
         return Stats(
             records=int(_value(row["records"]) or 0),
             triples=int(_value(row["triples"]) or 0),
-            graphs=int(_value(row["graphs"]) or 0),
+            graphs=int(_value(graphs) or 0),
             last_load=_value(last_load),
         )
 

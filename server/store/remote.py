@@ -20,6 +20,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from coopgraph.errors import CoopgraphError, QueryError, StoreError, StoreUnavailable
 from coopgraph.server.store.base import (
+    GRAPHS_QUERY,
     RDF_FORMATS,
     RESULT_FORMATS,
     STATS_QUERY,
@@ -154,9 +155,10 @@ class RemoteStore(Store):
             "<http://purl.org/dc/terms/modified> ?when } }"
         )
         value = (last[0].get("last") or {}).get("value") if last else None
+        (graphs,) = self._select(GRAPHS_QUERY) or [{}]
         return Stats(
             records=int(row.get("records", {}).get("value", 0)),
             triples=int(row.get("triples", {}).get("value", 0)),
-            graphs=int(row.get("graphs", {}).get("value", 0)),
+            graphs=int(graphs.get("graphs", {}).get("value", 0)),
             last_load=value,
         )

@@ -1,0 +1,113 @@
+"""Load benchmark: `coopgraph load` (convert + validate + store) on N synthetic pages.
+
+    python -m bench.load [--counts 13600,136000] [--jobs 2] [--keep DIR] [--seed S]
+
+For each N: pages are generated (not timed); the real command loads them into a fresh embedded
+store; then the same command runs again on the unchanged pages (it must skip them all). Peak
+memory is the resident memory of the whole process tree (parent and workers), sampled from
+/proc. Targets (issue 4): the Atlas size (13,600) in under 90 s on 2 cores; a reload of the
+unchanged 13,600 in under 10 s; memory flat in N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.convert import default_coopgraph, parse_counts, prepare_pages
+from bench.validate import tree_rss_kib
+
+
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Run a command; (seconds, peak MiB of its process tree, its standard error)."""
+    peak = 0
+    started = time.perf_counter()
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss_kib(process.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, errors = process.communicate()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(
+            f"`{' '.join(command)}` exited with {process.returncode}:\n{errors[-2000:]}"
+        )
+    return seconds, peak / 1024, errors
+
+
+def triples_in(coopgraph: Path, store: Path) -> int:
+    """Triples in the store, from `coopgraph stats`."""
+    out = subprocess.run(
+        [str(coopgraph), "stats", "--store", str(store)], capture_output=True, text=True, check=True
+    ).stdout
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("triples")))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", type=parse_counts, default=[13_600, 136_000])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="keep pages here (reused next time)")
+    args = parser.parse_args(argv)
+    coopgraph = default_coopgraph()
+    with tempfile.TemporaryDirectory(prefix="coopgraph-bench-") as temporary:
+        work = args.keep or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        print(
+            f"{'N':>7} {'seconds':>8} {'records/s':>10} {'triples/s':>10} {'peak MiB':>9} "
+            f"{'reload s':>9} {'store MiB':>10}",
+            flush=True,
+        )
+        for count in args.counts:
+            pages = work / f"pages-{count}"
+            prepare_pages(pages, count, args.seed)
+            store = work / f"store-{count}"
+            shutil.rmtree(store, ignore_errors=True)
+            command = [
+                str(coopgraph),
+                "load",
+                str(pages),
+                "--store",
+                str(store),
+                "--jobs",
+                str(args.jobs),
+            ]
+            seconds, peak, _ = timed(command)
+            reload_seconds, _, summary = timed(command)
+            triples = triples_in(coopgraph, store)
+            size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20
+            print(
+                f"{count:>7} {seconds:>8.1f} {count / seconds:>10.1f} {triples / seconds:>10.0f} "
+                f"{peak:>9.0f} {reload_seconds:>9.1f} {size:>10.0f}",
+                flush=True,
+            )
+            print(f"  reload: {summary.strip().splitlines()[-1]}", flush=True)
+            if count == 13_600:
+                print(
+                    f"  targets at the Atlas size: load < 90 s: "
+                    f"{'yes' if seconds < 90 else 'NO'}; reload < 10 s: "
+                    f"{'yes' if reload_seconds < 10 else 'NO'}",
+                    flush=True,
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
