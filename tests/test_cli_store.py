@@ -67,7 +67,8 @@ def test_query_formats(loaded: Path, fmt: str) -> None:
 def test_construct_query(loaded: Path) -> None:
     out = run(
         "query",
-        "CONSTRUCT { ?p ?q ?o } WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> ; ?q ?o }",
+        "CONSTRUCT { ?p ?q ?o } WHERE { "
+        "?p a <https://w3id.org/coopgraph/ontology#Partnership> ; ?q ?o }",
         "--store",
         loaded,
         "--format",
