@@ -23,6 +23,9 @@ from coopgraph.server.store.base import Store, last_load_update
 from coopgraph.shapes.batch import validate_paths
 from coopgraph.shapes.report import RecordReport
 
+#: Records stored between two flushes of the store's write buffers (memory flat in N).
+FLUSH_EVERY = 500
+
 
 @dataclass
 class LoadSummary:
@@ -103,6 +106,8 @@ def load_paths(
             assert record.graph_iri is not None and record.graph_ntriples is not None
             store.replace_graph(record.graph_iri, record.graph_ntriples)
             summary.loaded += 1
+            if summary.loaded % FLUSH_EVERY == 0:
+                store.flush()
             summary.forced += not record.conforms
             report(record, "loaded" if record.conforms else "forced")
         else:

@@ -100,6 +100,9 @@ class Store(ABC):
             f"FILTER (?s = <{_iri(iri)}>) }}"
         )
 
+    def flush(self) -> None:  # noqa: B027 - remote stores manage their own memory
+        """Write buffered data out, so that a long load keeps its memory flat."""
+
     def close(self) -> None:  # noqa: B027 - stores without resources need not close anything
         """Release the store (files, connections)."""
 
