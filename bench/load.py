@@ -15,39 +15,19 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench.convert import default_coopgraph, parse_counts, prepare_pages
-from bench.validate import tree_rss_kib
+from bench.validate import run_sampled
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:
-    """Run a command; (seconds, peak MiB of its process tree, its standard error)."""
-    peak = 0
-    started = time.perf_counter()
-    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, tree_rss_kib(process.pid))
-                time.sleep(0.05)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, errors = process.communicate()
-        seconds = time.perf_counter() - started
-        done.set()
-        sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(
-            f"`{' '.join(command)}` exited with {process.returncode}:\n{errors[-2000:]}"
-        )
-    return seconds, peak / 1024, errors
+    """Run a command that must succeed; (seconds, peak MiB of its process tree, its stderr)."""
+    seconds, peak_mib, code, errors = run_sampled(command)
+    if code != 0:
+        raise SystemExit(f"`{' '.join(command)}` exited with {code}:\n{errors[-2000:]}")
+    return seconds, peak_mib, errors
 
 
 def triples_in(coopgraph: Path, store: Path) -> int:

@@ -43,11 +43,8 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
-def run_once(coopgraph: Path, pages: Path, work: Path, count: int, jobs: int) -> dict[str, float]:
-    """Validate the pages once; return seconds, peak tree memory and the report's summary."""
-    report = work / f"report-{count}.json"
-    command = [str(coopgraph), "validate", str(pages), "--format", "json", "-o", str(report)]
-    command += ["--jobs", str(jobs)]
+def run_sampled(command: list[str]) -> tuple[float, float, int, str]:
+    """Run a command; (seconds, peak MiB of its whole process tree, exit status, its stderr)."""
     peak = 0
     started = time.perf_counter()
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
@@ -65,12 +62,19 @@ def run_once(coopgraph: Path, pages: Path, work: Path, count: int, jobs: int) ->
         seconds = time.perf_counter() - started
         done.set()
         sampler.join()
-    if process.returncode not in (0, 1):  # 1: some synthetic record has a violation: still valid
-        raise SystemExit(
-            f"`{' '.join(command)}` exited with {process.returncode}:\n{errors[-2000:]}"
-        )
+    return seconds, peak / 1024, process.returncode, errors
+
+
+def run_once(coopgraph: Path, pages: Path, work: Path, count: int, jobs: int) -> dict[str, float]:
+    """Validate the pages once; return seconds, peak tree memory and the report's summary."""
+    report = work / f"report-{count}.json"
+    command = [str(coopgraph), "validate", str(pages), "--format", "json", "-o", str(report)]
+    command += ["--jobs", str(jobs)]
+    seconds, peak_mib, code, errors = run_sampled(command)
+    if code not in (0, 1):  # 1: some synthetic record has a violation: still valid
+        raise SystemExit(f"`{' '.join(command)}` exited with {code}:\n{errors[-2000:]}")
     summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-    return {"seconds": seconds, "peak_mib": peak / 1024, **summary}
+    return {"seconds": seconds, "peak_mib": peak_mib, **summary}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
