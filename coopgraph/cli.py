@@ -387,3 +387,31 @@ def stats(
         f"records    {figures.records}\ntriples    {figures.triples}\n"
         f"graphs     {figures.graphs}\nlast load  {figures.last_load or 'never'}"
     )
+
+
+@main.command()
+@click.argument("identifiers", nargs=-1, required=True)
+@_store_options
+@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+def delete(
+    identifiers: tuple[str, ...],
+    store_path: Path | None,
+    endpoint: str | None,
+    update_endpoint: str | None,
+    graph_store: str | None,
+    base: str | None,
+) -> None:
+    """Delete records by identifier: each one's named graph, and so the facts only it asserted.
+
+    Exit status: 0 every record deleted, 1 some record was not in the store.
+    """
+    options = _options(base, None)
+    missing = 0
+    with _store_errors(), _open(store_path, endpoint, update_endpoint, graph_store) as store:
+        for identifier in identifiers:
+            if store.delete_graph(str(options.graph_iri(identifier))):
+                click.echo(f"deleted {identifier}", err=True)
+            else:
+                missing += 1
+                click.secho(f"not in the store: {identifier}", fg="yellow", err=True)
+    sys.exit(1 if missing else 0)

@@ -117,3 +117,11 @@ def test_unreachable_endpoint_changes_nothing_and_says_why(tmp_path: Path) -> No
     result = run("load", SAMPLES, "--endpoint", url)
     assert result.exit_code == 3
     assert f"cannot reach the SPARQL store at {url}" in result.stderr
+
+
+def test_delete_removes_one_record(loaded: Path) -> None:
+    result = run("delete", "sale-woippy", "nope", "--store", loaded)
+    assert result.exit_code == 1
+    assert "deleted sale-woippy" in result.stderr and "not in the store: nope" in result.stderr
+    out = run("query", PARTNERSHIPS, "--store", loaded, "--format", "csv").stdout
+    assert "sale-woippy" not in out and "rabat-mantes-la-jolie" in out
