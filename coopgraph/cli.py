@@ -294,8 +294,15 @@ def load(
                 f"stored despite its violations (--force): {record.source}", fg="yellow", err=True
             )
 
-    with _store_errors(), _open(store_path, endpoint, update_endpoint, graph_store) as store:
-        summary = load_paths(files, store, options, force=force, jobs=jobs, report=report)
+    with (
+        _store_errors(),
+        _open(store_path, endpoint, update_endpoint, graph_store) as store,
+        _progress(files, len(files), "loading", stdout_used=False) as bar,
+    ):
+        advance = bar.update if hasattr(bar, "update") else (lambda done: None)
+        summary = load_paths(
+            files, store, options, force=force, jobs=jobs, report=report, progress=advance
+        )
     click.echo(summary.line(), err=True)
     sys.exit(summary.exit_code)
 

@@ -92,13 +92,19 @@ def load_paths(
     force: bool = False,
     jobs: int | None = None,
     report: Callable[[RecordReport, str], None] = lambda report, outcome: None,
+    progress: Callable[[int], None] = lambda done: None,
 ) -> LoadSummary:
-    """Load each file: skip it unchanged, store it if it conforms (or `force`), else refuse it."""
+    """Load each file: skip it unchanged, store it if it conforms (or `force`), else refuse it.
+
+    `report` hears of each record processed, `progress` of how many more files are done.
+    """
     summary = LoadSummary()
     stored = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
     changed = list(_changed(files, stored, options))
     summary.unchanged = len(files) - len(changed)
+    progress(summary.unchanged)
     for record in validate_paths(changed, options, with_graph=True, jobs=jobs):
+        progress(1)
         if record.error is not None:
             summary.unreadable += 1
             report(record, "unreadable")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -57,6 +60,24 @@ def rabat() -> str:
 @pytest.fixture
 def sale() -> str:
     return sample("sale-woippy")
+
+
+def run_in_terminal(command: list[str]) -> tuple[int, str]:
+    """Run a command with its standard error on a pseudo-terminal; (status, what it showed)."""
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed when the command ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(leader)
+    return process.returncode, b"".join(chunks).decode()
 
 
 def iri(path: str) -> URIRef:

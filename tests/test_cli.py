@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLES, sample
+from conftest import SAMPLES, run_in_terminal, sample
 from rdflib import Dataset, Graph
 
 from coopgraph.cli import main
@@ -187,21 +186,8 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     for number in range(8):
         (tmp_path / f"p{number}.txt").write_text(page, encoding="utf-8")
     command = [str(Path(sys.executable).parent / "coopgraph"), "convert", str(tmp_path)]
-    leader, follower = pty.openpty()
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower) as process:
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the terminal closed when the command ended
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    os.close(leader)
-    terminal = b"".join(chunks).decode()
-    assert process.returncode == 0
+    code, terminal = run_in_terminal(command)
+    assert code == 0
     assert "converting" in terminal and "100%" in terminal
     piped = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "converting" not in piped.stderr

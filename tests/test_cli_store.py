@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLES, sample
+from conftest import SAMPLES, run_in_terminal, sample
 from rdflib import Dataset
 from servers import free_port
 
@@ -125,3 +126,20 @@ def test_delete_removes_one_record(loaded: Path) -> None:
     assert "deleted sale-woippy" in result.stderr and "not in the store: nope" in result.stderr
     out = run("query", PARTNERSHIPS, "--store", loaded, "--format", "csv").stdout
     assert "sale-woippy" not in out and "rabat-mantes-la-jolie" in out
+
+
+def test_load_shows_progress_on_a_terminal(tmp_path: Path) -> None:
+    for number in range(8):
+        (tmp_path / f"p{number}.txt").write_text(sample("sale-woippy"), encoding="utf-8")
+    command = [
+        str(Path(sys.executable).parent / "coopgraph"),
+        "load",
+        str(tmp_path),
+        "--store",
+        str(tmp_path / "store"),
+        "--jobs",
+        "1",
+    ]
+    code, terminal = run_in_terminal(command)
+    assert code == 0, terminal
+    assert "loading" in terminal and "100%" in terminal
