@@ -8,7 +8,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLES, convert_text, sample
+from conftest import SAMPLES, convert_text, run_in_terminal, sample
 from rdflib import Graph, Namespace
 
 from coopgraph.cli import main
@@ -157,3 +157,14 @@ def test_personal_data_is_a_violation_unless_published(tmp_path: Path) -> None:
     assert "COOPGRAPH_PUBLISH_PERSONAL_DATA" in refused.stdout
     published = run(tmp_path, "--include-personal-data")
     assert published.exit_code == 0, published.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    import sys
+
+    for number in range(8):
+        (tmp_path / f"p{number}.txt").write_text(sample("sale-woippy"), encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "coopgraph"), "validate", str(tmp_path)]
+    code, terminal = run_in_terminal(command)
+    assert code == 0, terminal
+    assert "validating" in terminal and "100%" in terminal
