@@ -123,6 +123,45 @@ def _constraint_parameters_as_set() -> None:
     )
 
 
+class _ShapesGraphMemo(Graph):
+    """The shapes graph, answering each triple pattern from a memo after the first time.
+
+    pyshacl reads a shape's parameters, messages and targets from the shapes graph again on
+    every evaluation, for every record; the shapes never change between records. Adding or
+    removing a triple (pyshacl adds a few of its own at start) clears the memo; the memo is
+    bounded in case a lookup pattern ever depends on the data.
+    """
+
+    MAX_PATTERNS = 100_000
+
+    def __init__(self, source: Graph) -> None:
+        super().__init__()
+        self._memo: dict[Any, tuple[Any, ...]] = {}
+        for prefix, namespace in source.namespaces():
+            self.bind(prefix, namespace)
+        for triple in source:
+            self.add(triple)
+
+    def triples(self, pattern: Any) -> Any:
+        try:
+            found = self._memo.get(pattern)
+        except TypeError:  # an unhashable pattern (a property path object): no memo
+            return super().triples(pattern)
+        if found is None:
+            if len(self._memo) >= self.MAX_PATTERNS:
+                self._memo.clear()
+            found = self._memo[pattern] = tuple(super().triples(pattern))
+        return iter(found)
+
+    def add(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().add(triple)
+
+    def remove(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().remove(triple)
+
+
 def _copy(graph: Graph) -> Graph:
     copy = Graph()
     for triple in graph:
@@ -138,7 +177,7 @@ class RecordValidator:
         _constraint_parameters_as_set()
         self._validator = Validator(
             DataGraph.from_rdflib(Graph()),
-            shacl_graph=shapes_graph(publish_personal_data=publish_personal_data),
+            shacl_graph=_ShapesGraphMemo(shapes_graph(publish_personal_data=publish_personal_data)),
             options={"inference": "none", "allow_warnings": True, "inplace": True},
         )
 
