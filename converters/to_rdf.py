@@ -198,6 +198,16 @@ def record_graph(
 ) -> tuple[Graph, list[ParseWarning]]:
     """The triples of one record (without provenance), and what was noticed on the way."""
     b = _Builder(record, options or ConversionOptions())
+    _describe(b, record)
+    _add_themes(b, record)
+    _add_actors(b, record)
+    _add_funding(b, record)
+    _add_contacts(b, record)
+    return b.graph, b.warnings
+
+
+def _describe(b: _Builder, record: Record) -> None:
+    """Identifier, title, years, dates, status, form, long texts and flags."""
     p = b.partnership
     b.add(p, RDF.type, COOP.Partnership)
     b.add(p, DCTERMS.identifier, Literal(record.identifier))
@@ -211,32 +221,6 @@ def record_graph(
         b.add(p, SCHEMA.endDate, Literal(date or record.end_date, datatype=XSD.date))
     b.add(p, COOP.status, b.concept("status", record.status, "status"))
     b.add(p, COOP.form, b.concept("form", record.form, "form"))
-
-    broader = None
-    for label in (record.theme, record.sub_theme, record.sub_sub_theme):
-        if not label:
-            break
-        concept = b.concept("theme", label, "theme")
-        if concept is not None:
-            b.add(concept, SKOS.broader, broader)
-            if broader is None:
-                b.add(concept, SKOS.topConceptOf, scheme_iri("theme"))
-            broader = concept
-    b.add(p, DCTERMS.subject, broader)
-    for number, theme_row in enumerate(record.other_themes, start=1):
-        assignment = b.options.iri("theme-assignment", f"{b.key}/{number}")
-        most_specific = None
-        for label in (theme_row.theme, theme_row.sub_theme, theme_row.sub_sub_theme):
-            concept = b.concept("theme", label, "other_themes")
-            if concept is not None:
-                b.add(concept, SKOS.broader, most_specific)
-                most_specific = concept
-        b.add(p, COOP.otherTheme, assignment)
-        b.add(assignment, RDF.type, COOP.ThemeAssignment)
-        b.add(assignment, COOP.theme, most_specific)
-        priority = Literal(theme_row.priority) if theme_row.priority else None
-        b.add(assignment, COOP.priority, priority)
-
     for predicate, value in (
         (COOP.context, record.context),
         (COOP.history, record.history),
@@ -245,7 +229,59 @@ def record_graph(
         (COOP.beneficiaries, record.beneficiaries),
     ):
         b.text(p, predicate, value)
+    for predicate, flag in (
+        (COOP.triennial, record.triennial),
+        (COOP.communicationInFrance, record.communication_in_france),
+        (COOP.communicationInPartnerCountries, record.communication_in_partner_countries),
+        (COOP.evaluation, record.evaluation),
+    ):
+        b.add(p, predicate, _boolean(flag))
+    if record.volunteers is not None:
+        b.add(p, COOP.volunteerCount, Literal(len(record.volunteers), datatype=XSD.integer))
+        if b.options.include_personal_data:
+            for number, volunteer in enumerate(record.volunteers, start=1):
+                node = b.options.iri("volunteering", f"{b.key}/{number}")
+                b.add(p, COOP.volunteer, node)
+                b.add(node, RDF.type, COOP.Volunteering)
+                b.add(node, RDFS.comment, Literal(volunteer.row))
 
+
+def _theme_path(b: _Builder, labels: tuple[str | None, ...], field: str) -> URIRef | None:
+    """Theme, sub-theme, sub-sub-theme as a skos:broader chain; the most specific concept."""
+    broader = None
+    for label in labels:
+        concept = b.concept("theme", label, field)
+        if concept is None:
+            continue
+        if broader is None:
+            b.add(concept, SKOS.topConceptOf, scheme_iri("theme"))
+        b.add(concept, SKOS.broader, broader)
+        broader = concept
+    return broader
+
+
+def _add_themes(b: _Builder, record: Record) -> None:
+    """The main theme path (dct:subject) and each "other theme" row with its priority."""
+    p = b.partnership
+    b.add(
+        p,
+        DCTERMS.subject,
+        _theme_path(b, (record.theme, record.sub_theme, record.sub_sub_theme), "theme"),
+    )
+    for number, row in enumerate(record.other_themes, start=1):
+        assignment = b.options.iri("theme-assignment", f"{b.key}/{number}")
+        b.add(p, COOP.otherTheme, assignment)
+        b.add(assignment, RDF.type, COOP.ThemeAssignment)
+        b.add(
+            assignment,
+            COOP.theme,
+            _theme_path(b, (row.theme, row.sub_theme, row.sub_sub_theme), "other_themes"),
+        )
+        b.add(assignment, COOP.priority, Literal(row.priority) if row.priority else None)
+
+
+def _add_actors(b: _Builder, record: Record) -> None:
+    """Partners, maîtres d'ouvrage and d'œuvre, with their memberships."""
     # Partners first: they know their country, and the names used elsewhere resolve to them.
     for partner in record.foreign_partners:
         code = country_code(partner.country) if partner.country else None
@@ -261,6 +297,9 @@ def record_graph(
     for name in record.project_managers:
         b.role(COOP.projectManager, b.organisation(name))
 
+
+def _add_funding(b: _Builder, record: Record) -> None:
+    """One coop:Funding a row, and one more for each of its "1 %" amounts."""
     for number, row in enumerate(record.funding, start=1):
         funder = funder_categories().get(name_key(row.funder)) or b.organisation(row.funder)
         grants = [("general", row.amount_eur, str(number))]
@@ -270,38 +309,22 @@ def record_graph(
         for instrument, amount, local in grants:
             grant = b.options.iri("funding", f"{b.key}/{local}")
             b.add(grant, RDF.type, COOP.Funding)
-            b.add(grant, SCHEMA.fundedItem, p)
+            b.add(grant, SCHEMA.fundedItem, b.partnership)
             b.add(grant, SCHEMA.funder, funder)
             b.add(grant, COOP.amountEUR, _amount(amount))
             b.add(grant, COOP.year, _year(row.year))
             b.add(grant, COOP.instrument, concept_iri("instrument", instrument))
 
-    b.add(p, COOP.triennial, _boolean(record.triennial))
-    b.add(p, COOP.communicationInFrance, _boolean(record.communication_in_france))
-    b.add(
-        p,
-        COOP.communicationInPartnerCountries,
-        _boolean(record.communication_in_partner_countries),
-    )
-    b.add(p, COOP.evaluation, _boolean(record.evaluation))
 
+def _add_contacts(b: _Builder, record: Record) -> None:
+    """The embassy and its posts, the partners' contact posts (people only when published)."""
     if record.diplomatic_post:
         embassy = b.organisation(record.diplomatic_post)
-        b.add(p, COOP.diplomaticPost, embassy)
+        b.add(b.partnership, COOP.diplomaticPost, embassy)
         for contact in record.diplomatic_contacts:
             b.post(embassy, contact)
     for contact in record.foreign_contacts:
         b.post(b.organisation(contact.organisation), contact)
-
-    if record.volunteers is not None:
-        b.add(p, COOP.volunteerCount, Literal(len(record.volunteers), datatype=XSD.integer))
-        if b.options.include_personal_data:
-            for number, volunteer in enumerate(record.volunteers, start=1):
-                node = b.options.iri("volunteering", f"{b.key}/{number}")
-                b.add(p, COOP.volunteer, node)
-                b.add(node, RDF.type, COOP.Volunteering)
-                b.add(node, RDFS.comment, Literal(volunteer.row))
-    return b.graph, b.warnings
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,10 @@ def test_tab_separated_rows_are_read_as_cells(rabat: str) -> None:
     assignment = iri("id/theme-assignment/test/1")
     assert graph.value(assignment, COOP.theme) == concept_iri("theme", "tourisme")
     assert graph.value(assignment, COOP.priority) == Literal("2")
+    top = concept_iri("theme", "economie-durable")
+    assert graph.value(concept_iri("theme", "tourisme"), SKOS.broader) == top
+    # regression: the top of an "other theme" path is a top concept too
+    assert (top, SKOS.topConceptOf, URIRef("https://w3id.org/coopgraph/vocab/theme")) in graph
 
 
 def test_same_input_gives_identical_output() -> None:
