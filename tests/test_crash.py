@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from bench.synthetic import write_pages
@@ -18,6 +19,7 @@ from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.server.store import EmbeddedStore
 
 COOPGRAPH = str(Path(sys.executable).parent / "coopgraph")
+SALE_GRAPH = "http://localhost:5000/graph/partnership/sale-woippy"
 PAGES = 240
 
 
@@ -98,23 +100,27 @@ def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
     assert _values(final.graph(URIRef(str(expected.graph_iri)))) == _values(expected.graph)
 
 
-def test_two_loads_at_once_one_fails_clearly_and_nothing_is_lost(
+def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(
     pages: Path, tmp_path: Path
 ) -> None:
     store = tmp_path / "store"
-    first = _load(pages, store)
-    while not (store / "LOCK").exists() and first.poll() is None:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    second = subprocess.run(
-        [COOPGRAPH, "load", str(pages), "--store", str(store)],
+    first = subprocess.run(
+        [COOPGRAPH, "load", str(SAMPLES), "--store", str(store)],
         capture_output=True,
         text=True,
         check=False,
     )
+    assert first.returncode == 0, first.stderr
+    before = _values(_stored(store).graph(URIRef(SALE_GRAPH)))
+    with EmbeddedStore(store):  # held open, as by a running load or server
+        second = subprocess.run(
+            [COOPGRAPH, "load", str(pages), "--store", str(store)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert second.returncode == 3
-    assert "in use by another coopgraph process" in second.stderr
-    first.wait(timeout=300)
-    assert first.returncode == 0
-    final = _stored(store)
-    assert len([g for g in final.graphs() if "/graph/partnership/" in str(g.identifier)]) == PAGES
+    assert f"the store at {store} is in use by another coopgraph process" in second.stderr
+    after = _stored(store)
+    assert len([g for g in after.graphs() if "/graph/partnership/" in str(g.identifier)]) == 2
+    assert _values(after.graph(URIRef(SALE_GRAPH))) == before
