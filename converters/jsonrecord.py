@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from coopgraph.converters.parsed import ParsedRecord
 from coopgraph.converters.record import Record
+from coopgraph.converters.text import load_json
 from coopgraph.errors import InvalidRecord
 
 SCHEMA_ID = "https://w3id.org/coopgraph/schema/record.schema.json"
@@ -39,15 +40,7 @@ def record_schema() -> dict[str, Any]:
 
 def parse_json(text: str, *, source: str) -> ParsedRecord:
     """A record from its JSON form; errors name the line and column, or the field."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidRecord(
-            f"malformed JSON: {error.msg} (column {error.colno})",
-            source=source,
-            line=error.lineno,
-            hint="fix the JSON syntax",
-        ) from error
+    data = load_json(text, source=source)
     try:
         record = _adapter().validate_python(data)
     except ValidationError as error:

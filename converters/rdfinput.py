@@ -12,6 +12,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from coopgraph.converters.text import load_json
 from coopgraph.errors import InputError, UnsupportedFormat
 
 #: File suffixes of RDF records → rdflib parser name.
@@ -53,14 +54,7 @@ def parse_rdf(text: str, *, source: str, rdf_format: str) -> Graph:
             hint="use Turtle, N-Triples or JSON-LD",
         )
     if rdf_format == "json-ld":
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"malformed JSON-LD: {error.msg} (column {error.colno})",
-                source=source,
-                line=error.lineno,
-            ) from error
+        document = load_json(text, source=source, what="JSON-LD")
         remote = _remote_contexts(document)
         if remote:
             raise InputError(

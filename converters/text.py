@@ -6,11 +6,13 @@ Nothing here knows about Atlas labels: these are the small, separately tested ru
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
-from coopgraph.errors import UnreadableInput
+from coopgraph.errors import InvalidRecord, UnreadableInput
 
 # Word exports bullets from the Symbol and Wingdings fonts as private-use code points (U+F0A7,
 # U+F0B7, U+F0D8, U+F076, ...). They render as nothing, or garbage, outside Word.
@@ -90,6 +92,19 @@ def decode(data: bytes, source: str) -> DecodedText:
             hint="give the page as text, HTML or JSON",
         )
     return DecodedText(_CONTROL.sub("", text), notes, warnings)
+
+
+def load_json(text: str, *, source: str, what: str = "JSON") -> Any:
+    """Parse JSON; a syntax error becomes an `InvalidRecord` naming the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidRecord(
+            f"malformed {what}: {error.msg} (column {error.colno})",
+            source=source,
+            line=error.lineno,
+            hint=f"fix the {what} syntax",
+        ) from error
 
 
 def normalise_line(text: str) -> str:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from coopgraph.converters.pipeline import Conversion, convert_bytes
 from coopgraph.converters.to_rdf import ConversionOptions
@@ -45,6 +45,14 @@ def content(conversion: Conversion) -> Graph:
         if triple[0] != conversion.graph_iri:
             graph.add(triple)
     return graph
+
+
+def literal_values(graph: Graph) -> set[tuple[object, ...]]:
+    """Triples with literals by value: stores may rewrite "6600.0"^^xsd:decimal as "6600"."""
+    return {
+        (s, p, (o.datatype, o.toPython()) if isinstance(o, Literal) and o.datatype else o)
+        for s, p, o in graph
+    }
 
 
 def sample(name: str) -> str:

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
-from rdflib import Dataset, Graph, Literal, URIRef
+from conftest import SAMPLES, literal_values
+from rdflib import Dataset, URIRef
 
 from bench.synthetic import write_pages
 from coopgraph.converters.pipeline import convert_file
@@ -21,13 +21,6 @@ from coopgraph.server.store import EmbeddedStore
 COOPGRAPH = str(Path(sys.executable).parent / "coopgraph")
 SALE_GRAPH = "http://localhost:5000/graph/partnership/sale-woippy"
 PAGES = 240
-
-
-def _values(graph: Graph) -> set[tuple[object, ...]]:
-    return {
-        (s, p, (o.datatype, o.toPython()) if isinstance(o, Literal) and o.datatype else o)
-        for s, p, o in graph
-    }
 
 
 def _load(pages: Path, store: Path) -> subprocess.Popen[bytes]:
@@ -82,7 +75,9 @@ def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
         expected = convert_file(path, options)
         iri = str(expected.graph_iri)
         if iri in records:
-            assert _values(by_graph[iri]) == _values(expected.graph), f"{iri} is not whole"
+            assert literal_values(by_graph[iri]) == literal_values(expected.graph), (
+                f"{iri} is not whole"
+            )
 
     finished = subprocess.run(
         [COOPGRAPH, "load", str(pages), "--store", str(store)],
@@ -97,7 +92,9 @@ def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
     assert len([g for g in final.graphs() if "/graph/partnership/" in str(g.identifier)]) == PAGES
     sample = sorted(pages.iterdir())[PAGES // 2]
     expected = convert_file(sample, options)
-    assert _values(final.graph(URIRef(str(expected.graph_iri)))) == _values(expected.graph)
+    assert literal_values(final.graph(URIRef(str(expected.graph_iri)))) == literal_values(
+        expected.graph
+    )
 
 
 def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(
@@ -111,7 +108,7 @@ def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(
         check=False,
     )
     assert first.returncode == 0, first.stderr
-    before = _values(_stored(store).graph(URIRef(SALE_GRAPH)))
+    before = literal_values(_stored(store).graph(URIRef(SALE_GRAPH)))
     with EmbeddedStore(store):  # held open, as by a running load or server
         second = subprocess.run(
             [COOPGRAPH, "load", str(pages), "--store", str(store)],
@@ -123,4 +120,4 @@ def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(
     assert f"the store at {store} is in use by another coopgraph process" in second.stderr
     after = _stored(store)
     assert len([g for g in after.graphs() if "/graph/partnership/" in str(g.identifier)]) == 2
-    assert _values(after.graph(URIRef(SALE_GRAPH))) == before
+    assert literal_values(after.graph(URIRef(SALE_GRAPH))) == before

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, convert_text, sample
-from rdflib import Dataset, Graph, Literal, URIRef
+from conftest import SAMPLES, convert_text, literal_values, sample
+from rdflib import Dataset, Graph, URIRef
 from servers import oxigraph_server, virtuoso_endpoints
 
 from coopgraph.converters.to_rdf import ConversionOptions
@@ -53,14 +53,6 @@ def _clear(store: Store) -> None:
 def _record(name: str) -> tuple[str, str, Graph]:
     conversion = convert_text(sample(name), name)
     return str(conversion.graph_iri), conversion.graph.serialize(format="nt"), conversion.graph
-
-
-def _values(graph: Graph) -> set[tuple[object, ...]]:
-    """Triples with literals by value: stores may rewrite "6600.0"^^xsd:decimal as "6600"."""
-    return {
-        (s, p, (o.datatype, o.toPython()) if isinstance(o, Literal) and o.datatype else o)
-        for s, p, o in graph
-    }
 
 
 def _select(store: Store, sparql: str) -> list[dict[str, str]]:
@@ -109,7 +101,7 @@ def test_delete_removes_exactly_its_graph_and_keeps_shared_facts(store: Store) -
     output = io.BytesIO()
     store.dump(output, "nquads")
     stored.parse(data=output.getvalue().decode(), format="nquads")
-    assert _values(stored.graph(URIRef(rabat_iri))) == _values(rabat_graph)
+    assert literal_values(stored.graph(URIRef(rabat_iri))) == literal_values(rabat_graph)
 
 
 def test_queries_see_the_union_of_record_graphs(store: Store) -> None:
