@@ -57,6 +57,7 @@ def progress(
 
 
 def conversion_options(base: str | None, personal: bool | None) -> ConversionOptions:
+    """Conversion options from the command line, falling back on the settings."""
     return ConversionOptions(
         base=settings.as_base(base),
         include_personal_data=(

@@ -35,12 +35,14 @@ def validate_file(
     graph = conversion.graph
     partnership = next(graph.subjects(RDF.type, COOP.Partnership), None)
     identifier = graph.value(partnership, DCTERMS.identifier) if partnership else None
-    title = graph.value(partnership, DCTERMS.title) if partnership else None
-    conforms, report_graph, found = validator.validate(graph)
+    try:
+        conforms, report_graph, found = validator.validate(graph)
+    except Exception as error:  # pyshacl's own failures: one record, not the whole run
+        message = f"validation could not run ({type(error).__name__}: {error}); please report it"
+        return RecordReport(str(path), error=message)
     return RecordReport(
         source=str(path),
         identifier=str(identifier) if identifier is not None else path.stem,
-        title=str(title) if title is not None else None,
         conforms=conforms,
         findings=found,
         conversion_warnings=[str(warning) for warning in conversion.warnings],

@@ -51,7 +51,6 @@ class RecordReport:
 
     source: str
     identifier: str | None = None
-    title: str | None = None
     conforms: bool | None = None
     findings: list[Finding] = field(default_factory=list)
     conversion_warnings: list[str] = field(default_factory=list)

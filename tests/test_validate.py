@@ -168,3 +168,21 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     code, terminal = run_in_terminal(command)
     assert code == 0, terminal
     assert "validating" in terminal and "100%" in terminal
+
+
+def test_a_failure_inside_pyshacl_is_reported_for_its_record_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.txt").write_text(sample("sale-woippy"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(sample("rabat-mantes-la-jolie"), encoding="utf-8")
+    original = RecordValidator.validate
+
+    def failing_on_mantes(self: RecordValidator, graph: Graph):  # type: ignore[no-untyped-def]
+        if "mantes-la-jolie" in graph.serialize(format="nt"):
+            raise RuntimeError("boom")
+        return original(self, graph)
+
+    monkeypatch.setattr(RecordValidator, "validate", failing_on_mantes)
+    reports = list(validate_paths(sorted(tmp_path.iterdir()), ConversionOptions(), jobs=1))
+    assert [r.conforms for r in reports] == [True, None]
+    assert reports[1].error is not None and "RuntimeError: boom" in reports[1].error
