@@ -46,3 +46,18 @@ def test_no_module_is_a_god_object() -> None:
         for path in (ROOT / stage).glob("*.py"):
             lines = len(path.read_text(encoding="utf-8").splitlines())
             assert lines <= 400, f"{path} has {lines} lines: split it along the flow"
+
+
+def test_every_package_folder_is_declared_for_the_wheel() -> None:
+    """A sub-package missing from pyproject's list works editable but not when installed."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    declared = {Path(folder) for folder in config["package-dir"].values()}
+    assert set(config["packages"]) == set(config["package-dir"])
+    on_disk = {
+        init.parent.relative_to(ROOT)
+        for stage in ("coopgraph", *FORBIDDEN, "server")
+        for init in (ROOT / stage).rglob("__init__.py")
+    }
+    assert on_disk == declared
