@@ -96,3 +96,35 @@ class QueryError(CoopgraphError):
 
     status = 400
     exit_code = 2
+
+
+class ProtocolError(CoopgraphError):
+    """An HTTP request that does not follow the SPARQL 1.1 Protocol."""
+
+    status = 400
+    exit_code = 2
+
+
+class UnsupportedMediaType(ProtocolError):
+    """A request body in a media type (or charset) the endpoint does not read."""
+
+    status = 415
+
+
+class MethodNotAllowed(ProtocolError):
+    """An HTTP method the endpoint does not answer."""
+
+    status = 405
+
+
+class NotAcceptable(CoopgraphError):
+    """No representation the client accepts can be produced."""
+
+    status = 406
+    exit_code = 2
+
+
+class OperationRefused(ProtocolError):
+    """A well-formed operation the endpoint refuses before running it (SERVICE, LOAD, updates)."""
+
+    status = 400
