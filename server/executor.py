@@ -1,0 +1,219 @@
+"""Queries run where they can be stopped: a pool of worker processes over the embedded store.
+
+pyoxigraph cannot cancel a query in-process. Each worker process opens the store read-only
+and runs one query at a time; results stream back over a pipe in chunks. A query still running
+at its deadline has its worker killed (its CPU and memory freed at once) and replaced, and the
+caller gets `QueryTimeout`; the other workers keep serving meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import IO, Any, cast
+
+from coopgraph.errors import QueryError, StoreError, StoreUnavailable
+
+#: Bytes a worker sends at a time; the caller streams them on as they come.
+CHUNK = 64 * 1024
+
+
+class QueryTimeout(StoreError):
+    """A query stopped at its deadline."""
+
+    status = 503
+
+
+class ExecutorBusy(StoreError):
+    """No worker became free in time."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker: the text, its dataset, and the media type of the answer."""
+
+    query: str
+    media_type: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+class _PipeWriter:
+    """A binary file-like object that sends what pyoxigraph writes, in chunks."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.connection.send(("data", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def _serve(path: str, connection: Connection) -> None:  # runs in the worker process
+    import pyoxigraph as ox
+
+    results_formats = {
+        "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+        "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+        "text/csv": ox.QueryResultsFormat.CSV,
+        "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    }
+    graph_formats = {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+        "application/trig": ox.RdfFormat.TRIG,
+        "application/n-quads": ox.RdfFormat.N_QUADS,
+    }
+    try:
+        store = ox.Store.read_only(path)
+    except OSError as error:
+        connection.send(("unavailable", str(error)))
+        return
+    connection.send(("ready", ""))
+    while True:
+        try:
+            job: Job = connection.recv()
+        except EOFError:
+            return
+        try:
+            options: dict[str, Any] = {}
+            if job.default_graphs:
+                options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
+            else:
+                options["use_default_graph_as_union"] = True
+            if job.named_graphs:
+                options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+            results = store.query(job.query, **options)
+            writer = cast(IO[bytes], _PipeWriter(connection))
+            if isinstance(results, ox.QueryTriples):
+                rdf_format = graph_formats.get(job.media_type)
+                if rdf_format is None:
+                    raise LookupError(f"a graph cannot be written as {job.media_type}")
+                results.serialize(writer, rdf_format)
+            else:
+                result_format = results_formats.get(job.media_type)
+                if result_format is None:
+                    raise LookupError(f"results cannot be written as {job.media_type}")
+                results.serialize(writer, result_format)
+            writer.flush()
+            connection.send(("end", ""))
+        except (SyntaxError, ValueError, LookupError) as error:
+            connection.send(("bad", str(error)))
+        except OSError as error:
+            connection.send(("unavailable", str(error)))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    started: float = field(default_factory=time.monotonic)
+
+
+class QueryExecutor:
+    """A pool of query worker processes over one store directory."""
+
+    def __init__(self, store_path: Path, *, workers: int = 2, timeout_s: float = 30.0) -> None:
+        self.store_path = store_path
+        self.timeout_s = timeout_s
+        self._context = multiprocessing.get_context("spawn")  # no RocksDB threads across fork
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(str(self.store_path), child), daemon=True
+        )
+        process.start()
+        child.close()
+        if not parent.poll(60):
+            process.kill()
+            raise StoreUnavailable("a query worker did not start within 60 s")
+        status, message = parent.recv()
+        if status != "ready":
+            process.kill()
+            raise StoreUnavailable(f"cannot open the store at {self.store_path}: {message}")
+        return _Worker(process, parent)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (its query is abandoned) and put a fresh one in the pool."""
+        worker.process.kill()
+        worker.process.join(5)
+        worker.connection.close()
+        self._idle.put(self._start())
+
+    def run(self, job: Job) -> Iterator[bytes]:
+        """The answer's bytes, streamed; raises before the first chunk for a bad query.
+
+        The deadline covers the whole query: a query still streaming at `timeout_s` is stopped
+        (`QueryTimeout`), whether or not chunks were already sent.
+        """
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            worker = self._idle.get(timeout=self.timeout_s)
+        except queue.Empty as error:
+            raise ExecutorBusy(
+                f"every query worker is busy after {self.timeout_s:.0f} s",
+                hint="try again shortly",
+            ) from error
+        done = False
+        try:
+            worker.connection.send(job)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not worker.connection.poll(remaining):
+                    raise QueryTimeout(
+                        f"the query was stopped after {self.timeout_s:.0f} s",
+                        hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
+                    )
+                status, payload = worker.connection.recv()
+                if status == "data":
+                    yield payload
+                elif status == "end":
+                    done = True
+                    return
+                elif status == "bad":
+                    done = True
+                    raise QueryError(payload)
+                else:
+                    raise StoreUnavailable(payload)
+        except EOFError as error:  # the worker died: out of memory, or killed from outside
+            raise StoreUnavailable("the query worker stopped (out of memory?)") from error
+        finally:
+            if done:
+                self._idle.put(worker)
+            else:
+                self._replace(worker)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            with contextlib.suppress(OSError):
+                worker.connection.close()
+            worker.process.kill()
+            worker.process.join(5)

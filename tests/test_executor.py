@@ -1,0 +1,97 @@
+"""Queries in killable worker processes: answers, bad queries, deadlines, other clients served."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+from rdflib import Graph
+
+from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.errors import QueryError
+from coopgraph.server.executor import Job, QueryExecutor, QueryTimeout
+from coopgraph.server.load import load_paths
+from coopgraph.server.store import EmbeddedStore
+
+JSON = "application/sparql-results+json"
+PARTNERSHIPS = (
+    "SELECT ?p WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> } ORDER BY ?p"
+)
+# Four-way cross product of every triple: billions of rows, far beyond any deadline here.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("executor") / "store"
+    with EmbeddedStore(path) as store:
+        load_paths(sorted(SAMPLES.iterdir()), store, ConversionOptions(), jobs=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def executor(store_path: Path) -> Iterator[QueryExecutor]:
+    pool = QueryExecutor(store_path, workers=2, timeout_s=2.0)
+    yield pool
+    pool.close()
+
+
+def _json(executor: QueryExecutor, query: str, **dataset: tuple[str, ...]) -> dict[str, object]:
+    return json.loads(b"".join(executor.run(Job(query, JSON, **dataset))))  # type: ignore[no-any-return]
+
+
+def test_select_answers_from_the_union_of_record_graphs(executor: QueryExecutor) -> None:
+    rows = _json(executor, PARTNERSHIPS)["results"]["bindings"]  # type: ignore[index]
+    assert [r["p"]["value"].rsplit("/", 1)[1] for r in rows] == [
+        "rabat-mantes-la-jolie",
+        "sale-woippy",
+    ]
+
+
+def test_default_graph_uri_restricts_the_dataset(executor: QueryExecutor) -> None:
+    graph = "http://localhost:5000/graph/partnership/sale-woippy"
+    rows = _json(executor, PARTNERSHIPS, default_graphs=(graph,))["results"]["bindings"]  # type: ignore[index]
+    assert [r["p"]["value"].rsplit("/", 1)[1] for r in rows] == ["sale-woippy"]
+
+
+def test_construct_streams_turtle(executor: QueryExecutor) -> None:
+    body = b"".join(executor.run(Job("CONSTRUCT WHERE { ?s a ?o }", "text/turtle")))
+    assert len(Graph().parse(data=body.decode(), format="turtle")) > 10
+
+
+def test_bad_query_raises_before_any_byte_and_keeps_the_worker(executor: QueryExecutor) -> None:
+    with pytest.raises(QueryError):
+        next(iter(executor.run(Job("SELEC nothing", JSON))))
+    assert _json(executor, "ASK { ?s ?p ?o }")["boolean"] is True
+
+
+def test_runaway_query_is_stopped_and_the_pool_recovers(executor: QueryExecutor) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="stopped after 2 s"):
+        b"".join(executor.run(Job(RUNAWAY, JSON)))
+    assert time.monotonic() - started < 15  # the deadline, plus starting a new worker
+    assert _json(executor, "ASK { ?s ?p ?o }")["boolean"] is True
+
+
+def test_other_clients_are_served_while_a_query_runs(executor: QueryExecutor) -> None:
+    outcome: list[str] = []
+
+    def runaway() -> None:
+        try:
+            b"".join(executor.run(Job(RUNAWAY, JSON)))
+        except QueryTimeout:
+            outcome.append("stopped")
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert _json(executor, "ASK { ?s ?p ?o }")["boolean"] is True
+    assert time.monotonic() - started < 1.5
+    thread.join()
+    assert outcome == ["stopped"]
