@@ -69,20 +69,8 @@ class _PipeWriter:
 def _serve(path: str, connection: Connection) -> None:  # runs in the worker process
     import pyoxigraph as ox
 
-    results_formats = {
-        "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-        "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-        "text/csv": ox.QueryResultsFormat.CSV,
-        "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-    }
-    graph_formats = {
-        "text/turtle": ox.RdfFormat.TURTLE,
-        "application/n-triples": ox.RdfFormat.N_TRIPLES,
-        "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/rdf+xml": ox.RdfFormat.RDF_XML,
-        "application/trig": ox.RdfFormat.TRIG,
-        "application/n-quads": ox.RdfFormat.N_QUADS,
-    }
+    from coopgraph.server.store.embedded import GRAPH_WRITERS, RESULT_WRITERS
+
     try:
         store = ox.Store.read_only(path)
     except OSError as error:
@@ -105,12 +93,12 @@ def _serve(path: str, connection: Connection) -> None:  # runs in the worker pro
             results = store.query(job.query, **options)
             writer = cast(IO[bytes], _PipeWriter(connection))
             if isinstance(results, ox.QueryTriples):
-                rdf_format = graph_formats.get(job.media_type)
+                rdf_format = GRAPH_WRITERS.get(job.media_type)
                 if rdf_format is None:
                     raise LookupError(f"a graph cannot be written as {job.media_type}")
                 results.serialize(writer, rdf_format)
             else:
-                result_format = results_formats.get(job.media_type)
+                result_format = RESULT_WRITERS.get(job.media_type)
                 if result_format is None:
                     raise LookupError(f"results cannot be written as {job.media_type}")
                 results.serialize(writer, result_format)

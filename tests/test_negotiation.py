@@ -59,3 +59,10 @@ def test_nothing_acceptable_is_406() -> None:
     assert error.value.status == 406
     with pytest.raises(NotAcceptable, match="format 'yaml'"):
         negotiate(RDF_GRAPHS, None, "yaml")
+
+
+def test_every_negotiated_media_type_has_a_writer() -> None:
+    from coopgraph.server.store.embedded import GRAPH_WRITERS, RESULT_WRITERS
+
+    assert set(SPARQL_RESULTS) == set(RESULT_WRITERS)
+    assert set(RDF_GRAPHS) == set(GRAPH_WRITERS)

@@ -14,6 +14,7 @@ from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
 from coopgraph.server.store.base import (
     GRAPHS_QUERY,
     RDF_FORMATS,
+    RESULT_FORMATS,
     STATS_QUERY,
     Stats,
     Store,
@@ -23,18 +24,23 @@ from coopgraph.server.store.base import (
     stored_records_query,
 )
 
-_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
+#: pyoxigraph's writers of query results and of graphs, by media type.
+RESULT_WRITERS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
-_RDF_FORMATS = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "turtle": ox.RdfFormat.TURTLE,
+GRAPH_WRITERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
 }
+_RESULT_FORMATS = {name: RESULT_WRITERS[media] for name, media in RESULT_FORMATS.items()}
+_RDF_FORMATS = {name: GRAPH_WRITERS[media] for name, media in RDF_FORMATS.items()}
 
 
 def _value(term: object) -> str | None:
