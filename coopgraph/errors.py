@@ -128,3 +128,9 @@ class OperationRefused(ProtocolError):
     """A well-formed operation the endpoint refuses before running it (SERVICE, LOAD, updates)."""
 
     status = 400
+
+
+class ReadOnlyEndpoint(OperationRefused):
+    """An update sent to the public, read-only endpoint."""
+
+    status = 403

@@ -58,3 +58,13 @@ def refuse_outbound(text: str, allowed_services: Iterable[str] = ()) -> None:
             hint="query that endpoint yourself"
             + (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else ""),
         )
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword after the prologue."""
+    for kind, value in _tokens(text):
+        if kind == "name" and value.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return value.upper()
+    raise OperationRefused(
+        "not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE", hint="check the query"
+    )

@@ -1,0 +1,48 @@
+"""The Flask application: settings, blueprints, one error handler, CORS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from coopgraph.errors import CoopgraphError
+from coopgraph.server.store import default_store_path
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        STORE=str(default_store_path()),
+        QUERY_TIMEOUT_S=30,
+        QUERY_WORKERS=2,
+        ALLOWED_SERVICES=[],
+    )
+    app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
+    if test_config:
+        app.config.update(test_config)
+    # Behind a reverse proxy, X-Forwarded-Proto/Host/Prefix give the URLs clients see.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+
+    from coopgraph.server import sparql
+
+    app.register_blueprint(sparql.blueprint)
+    app.register_error_handler(CoopgraphError, _error)
+    app.after_request(_cors)
+    return app
+
+
+def _error(error: CoopgraphError) -> Response:
+    """Every error a client can cause, with the status its class carries, as plain text."""
+    return Response(f"{error}\n", status=error.status, mimetype="text/plain")
+
+
+def _cors(response: Response) -> Response:
+    """Any origin may query (no credentials): notebooks and editors elsewhere can use it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    return response

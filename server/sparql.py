@@ -1,0 +1,72 @@
+"""The /sparql blueprint: SPARQL 1.1 Protocol queries, the service description, nothing else.
+
+The route only chains the tested parts: parse the request, refuse updates and outbound
+operations, negotiate the media type, run the query in a killable worker, stream the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+
+from coopgraph.errors import ReadOnlyEndpoint
+from coopgraph.server.description import service_description
+from coopgraph.server.executor import Job, QueryExecutor
+from coopgraph.server.guard import query_form, refuse_outbound
+from coopgraph.server.negotiation import RDF_GRAPHS, SPARQL_RESULTS, negotiate
+from coopgraph.server.protocol import parse_operation
+
+blueprint = Blueprint("sparql", __name__)
+_RDFLIB_NAMES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+}
+
+
+def executor() -> QueryExecutor:
+    """The app's pool of query workers, started on first use."""
+    pool = current_app.extensions.get("coopgraph.executor")
+    if pool is None:
+        pool = QueryExecutor(
+            current_app.config["STORE"],
+            workers=int(current_app.config["QUERY_WORKERS"]),
+            timeout_s=float(current_app.config["QUERY_TIMEOUT_S"]),
+        )
+        current_app.extensions["coopgraph.executor"] = pool
+    return pool
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    """Answer a SPARQL query, or describe the service when no query is given."""
+    operation = parse_operation(
+        request.method, request.content_type, request.args.to_dict(flat=False), request.get_data()
+    )
+    accept, format_ = request.headers.get("Accept"), request.values.get("format")
+    if operation is None:
+        media_type = negotiate(RDF_GRAPHS, accept, format_)
+        description = service_description(url_for("sparql.endpoint", _external=True))
+        body = description.serialize(format=_RDFLIB_NAMES[media_type])
+        return Response(body, mimetype=media_type, headers={"Vary": "Accept"})
+    if operation.kind == "update":
+        raise ReadOnlyEndpoint("this endpoint is read-only: updates are refused")
+    refuse_outbound(operation.text, current_app.config["ALLOWED_SERVICES"])
+    table = (
+        RDF_GRAPHS if query_form(operation.text) in ("CONSTRUCT", "DESCRIBE") else SPARQL_RESULTS
+    )
+    media_type = negotiate(table, accept, format_)
+    chunks = executor().run(
+        Job(operation.text, media_type, operation.default_graphs, operation.named_graphs)
+    )
+    first = next(chunks, b"")  # a bad query fails here, before the status line is sent
+
+    def stream() -> Iterator[bytes]:
+        yield first
+        yield from chunks
+
+    return Response(stream_with_context(stream()), mimetype=media_type, headers={"Vary": "Accept"})

@@ -1,0 +1,182 @@
+"""/sparql through Flask's test client, over a real store and real query workers."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.server.app import create_app
+from coopgraph.server.description import SD
+from coopgraph.server.load import load_paths
+from coopgraph.server.store import EmbeddedStore
+
+PARTNERSHIPS = (
+    "SELECT ?p WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> } ORDER BY ?p"
+)
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    path = tmp_path_factory.mktemp("server") / "store"
+    with EmbeddedStore(path) as store:
+        load_paths(sorted(SAMPLES.iterdir()), store, ConversionOptions(), jobs=1)
+    app = create_app({"STORE": str(path), "QUERY_TIMEOUT_S": 2, "QUERY_WORKERS": 2})
+    yield app
+    pool = app.extensions.get("coopgraph.executor")
+    if pool is not None:
+        pool.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _names(body: bytes) -> list[str]:
+    rows = json.loads(body)["results"]["bindings"]
+    return [row["p"]["value"].rsplit("/", 1)[1] for row in rows]
+
+
+def test_get_query_json(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": PARTNERSHIPS})
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert response.headers["Vary"] == "Accept"
+    assert _names(response.data) == ["rabat-mantes-la-jolie", "sale-woippy"]
+
+
+def test_post_form_with_accept_csv(client: FlaskClient) -> None:
+    response = client.post("/sparql", data={"query": PARTNERSHIPS}, headers={"Accept": "text/csv"})
+    assert response.mimetype == "text/csv"
+    assert len(list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))) == 2
+
+
+def test_post_direct_with_default_graph(client: FlaskClient) -> None:
+    graph = "http://localhost:5000/graph/partnership/sale-woippy"
+    response = client.post(
+        f"/sparql?default-graph-uri={graph}",
+        data=PARTNERSHIPS,
+        content_type="application/sparql-query",
+    )
+    assert _names(response.data) == ["sale-woippy"]
+
+
+def test_construct_negotiates_rdf(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s a ?o }"},
+        headers={"Accept": "application/n-triples;q=0.5, text/turtle"},
+    )
+    assert response.mimetype == "text/turtle"
+    assert len(Graph().parse(data=response.get_data(as_text=True), format="turtle")) > 10
+
+
+@pytest.mark.parametrize(
+    ("request_args", "status"),
+    [
+        ({"method": "GET", "query_string": {"query": "ASK {"}}, 400),
+        ({"method": "GET", "query_string": "query=ASK%7B%7D&query=ASK%7B%7D"}, 400),
+        ({"method": "POST", "data": "ASK {}", "content_type": "text/plain"}, 415),
+        ({"method": "PUT", "query_string": {"query": "ASK {}"}}, 405),
+        (
+            {
+                "method": "GET",
+                "query_string": {"query": "ASK {}"},
+                "headers": {"Accept": "image/png"},
+            },
+            406,
+        ),
+        ({"method": "POST", "data": {"update": "CLEAR ALL"}}, 403),
+    ],
+    ids=["syntax", "two-queries", "media-type", "method", "not-acceptable", "update"],
+)
+def test_protocol_errors_and_read_only(
+    client: FlaskClient, request_args: dict[str, object], status: int
+) -> None:
+    response = client.open("/sparql", **request_args)  # type: ignore[arg-type]
+    assert response.status_code == status, response.data
+    assert response.get_data(as_text=True).strip()
+    assert _names(client.get("/sparql", query_string={"query": PARTNERSHIPS}).data) == [
+        "rabat-mantes-la-jolie",
+        "sale-woippy",
+    ]
+
+
+def test_service_is_refused_and_no_connection_leaves(client: FlaskClient) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(2)
+    port = listener.getsockname()[1]
+    connections: list[object] = []
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):  # the 2 s timeout: nobody connected, as it should
+            connections.append(listener.accept())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    response = client.get("/sparql", query_string={"query": query})
+    watcher.join()
+    listener.close()
+    assert response.status_code == 400
+    assert "SERVICE" in response.get_data(as_text=True)
+    assert connections == []
+
+
+def test_service_description_is_absolute_behind_a_proxy(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql",
+        headers={
+            "Accept": "text/turtle",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "atlas.example.org",
+            "X-Forwarded-Prefix": "/coop",
+        },
+    )
+    assert response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    assert (None, SD.endpoint, URIRef("https://atlas.example.org/coop/sparql")) in graph
+
+
+def test_cors_for_any_origin_without_credentials(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql",
+        query_string={"query": "ASK {}"},
+        headers={"Origin": "https://notebook.example.org"},
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    preflight = client.options(
+        "/sparql", headers={"Origin": "https://x.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_runaway_query_gets_503_and_the_endpoint_keeps_answering(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": RUNAWAY})
+    assert response.status_code == 503
+    assert "stopped after 2 s" in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("COOPGRAPH_QUERY_TIMEOUT_S", "7")
+    monkeypatch.setenv("COOPGRAPH_STORE", str(tmp_path))
+    app = create_app()
+    assert app.config["QUERY_TIMEOUT_S"] == 7 and app.config["STORE"] == str(tmp_path)
