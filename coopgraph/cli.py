@@ -152,6 +152,7 @@ def _register_store_commands() -> None:
         cli_store.dump,
         cli_store.stats,
         cli_store.delete,
+        cli_store.serve,
     ):
         main.add_command(command)
 

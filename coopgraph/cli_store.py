@@ -241,3 +241,30 @@ def delete(
                 missing += 1
                 click.secho(f"not in the store: {identifier}", fg="yellow", err=True)
     sys.exit(1 if missing else 0)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=int,
+    help="Connections served at once (queries run in COOPGRAPH_QUERY_WORKERS processes).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    help="Embedded store directory [env COOPGRAPH_STORE].",
+)
+def serve(host: str, port: int, threads: int, store_path: Path | None) -> None:
+    """Serve the SPARQL endpoint (/sparql) with gunicorn."""
+    from coopgraph.server.app import create_app
+    from coopgraph.server.serve import serve as run_server
+
+    config = {"STORE": str(store_path)} if store_path else None
+    app = create_app(config)
+    click.echo(f"coopgraph: SPARQL endpoint on http://{host}:{port}/sparql", err=True)
+    run_server(app, host=host, port=port, threads=threads)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled sample data, from a fresh clone:
-# set up, convert the real Atlas pages in data/atlas/ into RDF under out/, validate them, and
-# load them into the embedded store out/store. (Serving joins this script when it lands.)
+# set up, convert the real Atlas pages in data/atlas/ into RDF under out/, validate them, load
+# them into the embedded store out/store, and serve it: http://127.0.0.1:5000/sparql (Ctrl-C stops).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +17,5 @@ cat out/validation.txt
 .venv/bin/coopgraph load data/atlas --store out/store
 .venv/bin/coopgraph stats --store out/store
 echo "RDF and validation reports of the bundled records written to out/: $(ls out | tr '\n' ' ')"
+echo "try: curl 'http://127.0.0.1:${PORT:-5000}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D'"
+exec .venv/bin/coopgraph serve --store out/store --port "${PORT:-5000}"
