@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         STORE=str(default_store_path()),
         QUERY_TIMEOUT_S=30,
         QUERY_WORKERS=2,
+        QUERY_MEMORY_MB=1024,
         ALLOWED_SERVICES=[],
     )
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import queue
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,12 @@ CHUNK = 64 * 1024
 
 class QueryTimeout(StoreError):
     """A query stopped at its deadline."""
+
+    status = 503
+
+
+class QueryTooLarge(StoreError):
+    """A query that needed more memory than a query may use."""
 
     status = 503
 
@@ -66,11 +73,16 @@ class _PipeWriter:
             self.buffer.clear()
 
 
-def _serve(path: str, connection: Connection) -> None:  # runs in the worker process
+def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:  # in the worker
+    import resource
+
     import pyoxigraph as ox
 
     from coopgraph.server.store.embedded import GRAPH_WRITERS, RESULT_WRITERS
 
+    if memory_bytes:
+        # Heap and anonymous mappings: a query past it aborts this worker, not the server.
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     try:
         store = ox.Store.read_only(path)
     except OSError as error:
@@ -120,9 +132,17 @@ class _Worker:
 class QueryExecutor:
     """A pool of query worker processes over one store directory."""
 
-    def __init__(self, store_path: Path, *, workers: int = 2, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        workers: int = 2,
+        timeout_s: float = 30.0,
+        memory_mb: int | None = None,
+    ) -> None:
         self.store_path = store_path
         self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
         self._context = multiprocessing.get_context("spawn")  # no RocksDB threads across fork
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(workers):
@@ -131,7 +151,9 @@ class QueryExecutor:
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_serve, args=(str(self.store_path), child), daemon=True
+            target=_serve,
+            args=(str(self.store_path), child, self.memory_mb and self.memory_mb * 2**20),
+            daemon=True,
         )
         process.start()
         child.close()
@@ -187,7 +209,13 @@ class QueryExecutor:
                 else:
                     raise StoreUnavailable(payload)
         except EOFError as error:  # the worker died: out of memory, or killed from outside
-            raise StoreUnavailable("the query worker stopped (out of memory?)") from error
+            worker.process.join(5)
+            if self.memory_mb and worker.process.exitcode == -signal.SIGABRT:
+                raise QueryTooLarge(
+                    f"the query needed more than the {self.memory_mb} MiB a query may use",
+                    hint="narrow it (LIMIT, fewer ORDER BY keys, more specific patterns)",
+                ) from error
+            raise StoreUnavailable("the query worker stopped unexpectedly") from error
         finally:
             if done:
                 self._idle.put(worker)

@@ -36,6 +36,7 @@ def executor() -> QueryExecutor:
             current_app.config["STORE"],
             workers=int(current_app.config["QUERY_WORKERS"]),
             timeout_s=float(current_app.config["QUERY_TIMEOUT_S"]),
+            memory_mb=int(current_app.config["QUERY_MEMORY_MB"]) or None,
         )
         current_app.extensions["coopgraph.executor"] = pool
     return pool

@@ -14,7 +14,7 @@ from rdflib import Graph
 
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError
-from coopgraph.server.executor import Job, QueryExecutor, QueryTimeout
+from coopgraph.server.executor import Job, QueryExecutor, QueryTimeout, QueryTooLarge
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore
 
@@ -95,3 +95,14 @@ def test_other_clients_are_served_while_a_query_runs(executor: QueryExecutor) ->
     assert time.monotonic() - started < 1.5
     thread.join()
     assert outcome == ["stopped"]
+
+
+def test_a_query_past_the_memory_cap_stops_its_worker_only(store_path: Path) -> None:
+    pool = QueryExecutor(store_path, workers=1, timeout_s=60, memory_mb=400)
+    try:
+        sort_everything = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+        with pytest.raises(QueryTooLarge, match="more than the 400 MiB"):
+            b"".join(pool.run(Job(sort_everything, JSON)))
+        assert _json(pool, "ASK { ?s ?p ?o }")["boolean"] is True
+    finally:
+        pool.close()
