@@ -9,6 +9,7 @@ was or as it is now, and the next load finishes the job.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from coopgraph.converters.pipeline import converter_version
 from coopgraph.converters.rdfinput import looks_like_jsonld
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import CoopgraphError
+from coopgraph.ontology import COOP, ONTOLOGY_IRI, load
 from coopgraph.server.store.base import Store, last_load_update
 from coopgraph.shapes.batch import validate_paths
 from coopgraph.shapes.report import RecordReport
@@ -84,6 +86,24 @@ def _changed(
         yield path
 
 
+def ensure_ontology(store: Store) -> bool:
+    """Keep the ontology and concept schemes in their own graph; True if it had to be (re)written.
+
+    Queries need them for labels (statuses, instruments, funder categories). Like a record, the
+    graph is replaced only when its content's hash differs from the stored one.
+    """
+    ntriples = "\n".join(sorted(load().serialize(format="nt").splitlines()))
+    digest = "sha256:" + hashlib.sha256(ntriples.encode("utf-8")).hexdigest()
+    graph = str(ONTOLOGY_IRI)
+    hash_triple = f'<{graph}> <{COOP.sourceHash}> "{digest}" .'
+    answer = io.BytesIO()
+    store.query_to(f"ASK {{ GRAPH <{graph}> {{ {hash_triple} }} }}", "json", answer)
+    if json.loads(answer.getvalue())["boolean"]:
+        return False
+    store.replace_graph(graph, f"{ntriples}\n{hash_triple}")
+    return True
+
+
 def load_paths(
     files: list[Path],
     store: Store,
@@ -99,6 +119,7 @@ def load_paths(
     `report` hears of each record processed, `progress` of how many more files are done.
     """
     summary = LoadSummary()
+    ensure_ontology(store)
     stored = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
     changed = list(_changed(files, stored, options))
     summary.unchanged = len(files) - len(changed)

@@ -207,3 +207,18 @@ def test_store_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="cannot open the store"):
         EmbeddedStore(tmp_path / "file")
     _ = StoreBusy
+
+
+def test_load_keeps_the_ontology_in_its_graph_once(store: Store, tmp_path: Path) -> None:
+    from coopgraph.server.load import ensure_ontology
+
+    store.delete_graph("https://w3id.org/coopgraph/ontology")
+    assert ensure_ontology(store) is True
+    assert ensure_ontology(store) is False  # unchanged: no work
+    rows = _select(
+        store,
+        "SELECT ?label WHERE { GRAPH <https://w3id.org/coopgraph/ontology> { "
+        "<https://w3id.org/coopgraph/vocab/status/en-cours> "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } }",
+    )
+    assert {row["label"] for row in rows} == {"En cours", "Ongoing"}
