@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,28 @@ def run_in_terminal(command: list[str]) -> tuple[int, str]:
             chunks.append(chunk)
     os.close(leader)
     return process.returncode, b"".join(chunks).decode()
+
+
+@pytest.fixture(scope="session")
+def live_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `coopgraph serve` (gunicorn) on a free loopback port, over the bundled records."""
+    from servers import free_port, wait_until_up
+
+    coopgraph = str(Path(sys.executable).parent / "coopgraph")
+    store = tmp_path_factory.mktemp("live") / "store"
+    subprocess.run(
+        [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
+    )
+    port = free_port()
+    command = [coopgraph, "serve", "--port", str(port), "--store", str(store)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            url = f"http://127.0.0.1:{port}/sparql"
+            wait_until_up(url, server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def iri(path: str) -> URIRef:
