@@ -29,3 +29,21 @@ def test_sparqlwrapper_csv(live_endpoint: str) -> None:
     client.setReturnFormat(CSV)
     lines = client.query().convert().decode().splitlines()  # type: ignore[union-attr]
     assert lines[0] == "n" and int(lines[1]) > 150
+
+
+def test_rdflib_sparqlstore(live_endpoint: str) -> None:
+    from rdflib import Graph
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = Graph(store=SPARQLStore(live_endpoint))
+    rows = list(
+        graph.query(
+            "SELECT ?title WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> ; "
+            "<http://purl.org/dc/terms/title> ?title }"
+        )
+    )
+    assert len(rows) == 2
+    construct = graph.query(
+        "CONSTRUCT WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> }"
+    )
+    assert len(construct.graph) == 2  # type: ignore[arg-type]
