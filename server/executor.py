@@ -52,6 +52,7 @@ class Job:
     media_type: str
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 class _PipeWriter:
@@ -95,7 +96,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
         except EOFError:
             return
         try:
-            options: dict[str, Any] = {}
+            options: dict[str, Any] = {"base_iri": job.base_iri}
             if job.default_graphs:
                 options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
             else:

@@ -61,8 +61,9 @@ def endpoint() -> Response:
         RDF_GRAPHS if query_form(operation.text) in ("CONSTRUCT", "DESCRIBE") else SPARQL_RESULTS
     )
     media_type = negotiate(table, accept, format_)
+    base = url_for("sparql.endpoint", _external=True)
     chunks = executor().run(
-        Job(operation.text, media_type, operation.default_graphs, operation.named_graphs)
+        Job(operation.text, media_type, operation.default_graphs, operation.named_graphs, base)
     )
     first = next(chunks, b"")  # a bad query fails here, before the status line is sent
 

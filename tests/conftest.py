@@ -93,23 +93,15 @@ def run_in_terminal(command: list[str]) -> tuple[int, str]:
 @pytest.fixture(scope="session")
 def live_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `coopgraph serve` (gunicorn) on a free loopback port, over the bundled records."""
-    from servers import free_port, wait_until_up
+    from servers import coopgraph_server
 
     coopgraph = str(Path(sys.executable).parent / "coopgraph")
     store = tmp_path_factory.mktemp("live") / "store"
     subprocess.run(
         [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
     )
-    port = free_port()
-    command = [coopgraph, "serve", "--port", str(port), "--store", str(store)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
-        try:
-            url = f"http://127.0.0.1:{port}/sparql"
-            wait_until_up(url, server)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with coopgraph_server(store) as url:
+        yield url
 
 
 def iri(path: str) -> URIRef:

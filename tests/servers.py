@@ -71,6 +71,28 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
             process.wait(timeout=10)
 
 
+@contextmanager
+def coopgraph_server(store: Path) -> Iterator[str]:
+    """`coopgraph serve` (gunicorn) over a store, on a free loopback port; yields /sparql's URL."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "coopgraph"),
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(store),
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            url = f"http://127.0.0.1:{port}/sparql"
+            wait_until_up(url, server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
 def virtuoso_endpoints() -> Endpoints | None:
     """The Virtuoso started by scripts/virtuoso.sh, when COOPGRAPH_TEST_VIRTUOSO names it."""
     url = os.environ.get("COOPGRAPH_TEST_VIRTUOSO")
