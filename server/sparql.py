@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from coopgraph.errors import ReadOnlyEndpoint
 from coopgraph.server.description import service_description
+from coopgraph.server.examples import DEFAULT_QUERY, EXAMPLES
 from coopgraph.server.executor import Job, QueryExecutor
 from coopgraph.server.guard import query_form, refuse_outbound
 from coopgraph.server.negotiation import RDF_GRAPHS, SPARQL_RESULTS, negotiate
@@ -42,6 +51,12 @@ def executor() -> QueryExecutor:
     return pool
 
 
+def _wants_html() -> bool:
+    """A browser: text/html named (not only */*) and preferred over every RDF type."""
+    named = any(value == "text/html" for value, _ in request.accept_mimetypes)
+    return named and request.accept_mimetypes.best_match(["text/html", *RDF_GRAPHS]) == "text/html"
+
+
 @blueprint.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
     """Answer a SPARQL query, or describe the service when no query is given."""
@@ -49,6 +64,12 @@ def endpoint() -> Response:
         request.method, request.content_type, request.args.to_dict(flat=False), request.get_data()
     )
     accept, format_ = request.headers.get("Accept"), request.values.get("format")
+    if operation is None and not format_ and _wants_html():
+        endpoint_url = url_for("sparql.endpoint", _external=True)
+        page = render_template(
+            "editor.html", endpoint=endpoint_url, examples=EXAMPLES, default_query=DEFAULT_QUERY
+        )
+        return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
     if operation is None:
         media_type = negotiate(RDF_GRAPHS, accept, format_)
         description = service_description(url_for("sparql.endpoint", _external=True))

@@ -47,3 +47,9 @@ def test_shell_example_runs(live_endpoint: str) -> None:
         check=True,
     )
     assert result.stdout.splitlines()[0] == "triples" and int(result.stdout.splitlines()[1]) > 150
+
+
+def test_editor_gallery_is_the_documented_examples() -> None:
+    from coopgraph.server.examples import EXAMPLES
+
+    assert [query for _, query in EXAMPLES] == blocks("sparql")

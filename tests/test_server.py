@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -180,3 +181,28 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setenv("COOPGRAPH_STORE", str(tmp_path))
     app = create_app()
     assert app.config["QUERY_TIMEOUT_S"] == 7 and app.config["STORE"] == str(tmp_path)
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_browsers_get_the_editor_bundled_offline(client: FlaskClient) -> None:
+    response = client.get("/sparql", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Partnerships per country" in page and "PREFIX coop:" in page
+    assert '"http://localhost/sparql"' in page  # the editor queries this very endpoint
+    linked = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert linked and all(link.startswith("/static/") for link in linked), linked
+    for link in linked:
+        assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/turtle"])
+def test_sparql_clients_still_get_the_service_description(
+    client: FlaskClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql", headers=headers)
+    assert response.mimetype != "text/html"
+    assert "sparql-service-description" in response.get_data(as_text=True)
