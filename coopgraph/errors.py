@@ -91,6 +91,24 @@ class StoreUnavailable(StoreError):
     """The store cannot be opened or reached (missing, unreadable, full disk, endpoint down)."""
 
 
+class QueryTimeout(StoreError):
+    """A query stopped at its deadline (its worker killed)."""
+
+    status = 503
+
+
+class QueryTooLarge(StoreError):
+    """A query that needed more memory than a query may use."""
+
+    status = 503
+
+
+class ExecutorBusy(StoreError):
+    """No query worker became free in time."""
+
+    status = 503
+
+
 class QueryError(CoopgraphError):
     """A SPARQL query or update the store refuses (syntax, unsupported)."""
 

@@ -20,28 +20,16 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, Any, cast
 
-from coopgraph.errors import QueryError, StoreError, StoreUnavailable
+from coopgraph.errors import (
+    ExecutorBusy,
+    QueryError,
+    QueryTimeout,
+    QueryTooLarge,
+    StoreUnavailable,
+)
 
 #: Bytes a worker sends at a time; the caller streams them on as they come.
 CHUNK = 64 * 1024
-
-
-class QueryTimeout(StoreError):
-    """A query stopped at its deadline."""
-
-    status = 503
-
-
-class QueryTooLarge(StoreError):
-    """A query that needed more memory than a query may use."""
-
-    status = 503
-
-
-class ExecutorBusy(StoreError):
-    """No worker became free in time."""
-
-    status = 503
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,18 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 
 @contextmanager
+def _running(command: list[str], probe: str) -> Iterator[None]:
+    """Run a server until the block ends; wait first until `probe` answers."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        try:
+            wait_until_up(probe, process)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@contextmanager
 def oxigraph_server(location: Path) -> Iterator[Endpoints]:
     """`oxigraph serve` (the PyPI `oxigraph` package) with a union default graph."""
     port = free_port()
@@ -61,14 +73,9 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
         f"127.0.0.1:{port}",
         "--union-default-graph",
     ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_up(f"{base}/query?query=ASK%7B%7D", process)
-            yield Endpoints(f"{base}/query", f"{base}/update", f"{base}/store")
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    base = f"http://127.0.0.1:{port}"
+    with _running(command, f"{base}/query?query=ASK%7B%7D"):
+        yield Endpoints(f"{base}/query", f"{base}/update", f"{base}/store")
 
 
 @contextmanager
@@ -83,14 +90,9 @@ def coopgraph_server(store: Path) -> Iterator[str]:
         "--store",
         str(store),
     ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
-        try:
-            url = f"http://127.0.0.1:{port}/sparql"
-            wait_until_up(url, server)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    url = f"http://127.0.0.1:{port}/sparql"
+    with _running(command, url):
+        yield url
 
 
 def virtuoso_endpoints() -> Endpoints | None:

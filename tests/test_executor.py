@@ -13,8 +13,8 @@ from conftest import SAMPLES
 from rdflib import Graph
 
 from coopgraph.converters.to_rdf import ConversionOptions
-from coopgraph.errors import QueryError
-from coopgraph.server.executor import Job, QueryExecutor, QueryTimeout, QueryTooLarge
+from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
+from coopgraph.server.executor import Job, QueryExecutor
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore
 
