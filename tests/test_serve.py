@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from SPARQLWrapper import CSV, JSON, SPARQLWrapper
-
-COOPGRAPH = str(Path(sys.executable).parent / "coopgraph")
+import pytest
+from rdflib import Graph
+from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
 
 def test_sparqlwrapper_json(live_endpoint: str) -> None:
@@ -32,7 +29,6 @@ def test_sparqlwrapper_csv(live_endpoint: str) -> None:
 
 
 def test_rdflib_sparqlstore(live_endpoint: str) -> None:
-    from rdflib import Graph
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
     graph = Graph(store=SPARQLStore(live_endpoint))
@@ -47,3 +43,26 @@ def test_rdflib_sparqlstore(live_endpoint: str) -> None:
         "CONSTRUCT WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> }"
     )
     assert len(construct.graph) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("return_format", ["xml", "tsv"])
+def test_sparqlwrapper_xml_and_tsv(live_endpoint: str, return_format: str) -> None:
+    client = SPARQLWrapper(live_endpoint)
+    client.setQuery("SELECT ?p WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> }")
+    client.setReturnFormat({"xml": XML, "tsv": TSV}[return_format])
+    result = client.query().convert()
+    if return_format == "xml":
+        assert len(result.getElementsByTagName("result")) == 2  # type: ignore[union-attr]
+    else:
+        assert len(result.decode().strip().splitlines()) == 3  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("return_format", ["turtle", "json-ld"])
+def test_sparqlwrapper_construct(live_endpoint: str, return_format: str) -> None:
+    client = SPARQLWrapper(live_endpoint)
+    client.setQuery("CONSTRUCT WHERE { ?p a <https://w3id.org/coopgraph/ontology#Partnership> }")
+    client.setReturnFormat({"turtle": TURTLE, "json-ld": JSONLD}[return_format])
+    result = client.query().convert()
+    # SPARQLWrapper hands back Turtle as bytes and JSON-LD as an rdflib Graph
+    graph = result if isinstance(result, Graph) else Graph().parse(data=result, format="turtle")
+    assert len(graph) == 2
