@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_TIMEOUT_S=30,
         QUERY_WORKERS=2,
         QUERY_MEMORY_MB=1024,
+        MAX_ROWS=100_000,
         ALLOWED_SERVICES=[],
     )
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
@@ -43,6 +44,7 @@ def _error(error: CoopgraphError) -> Response:
 def _cors(response: Response) -> Response:
     """Any origin may query (no credentials): notebooks and editors elsewhere can use it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Coopgraph-Row-Limit, Coopgraph-Truncated"
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"

@@ -9,6 +9,8 @@ caller gets `QueryTimeout`; the other workers keep serving meanwhile.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import multiprocessing
 import queue
 import signal
@@ -41,6 +43,46 @@ class Job:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    max_rows: int | None = None  # SELECT answers stop there, and say so
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the caller learns before the first byte: whether the rows were cut at the cap."""
+
+    truncated: bool = False
+    rows: int | None = None
+
+
+def _term_json(term: Any) -> dict[str, str]:
+    """A term in the SPARQL 1.1 Query Results JSON format."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        found = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            found["datatype"] = term.datatype.value
+        return found
+    return {"type": "literal", "value": str(term)}
+
+
+def _capped(results: Any, max_rows: int) -> tuple[bytes, int, bool]:
+    """At most `max_rows` solutions as SPARQL JSON results; and whether there were more."""
+    variables = [variable.value for variable in results.variables]
+    rows = list(itertools.islice(results, max_rows + 1))
+    truncated = len(rows) > max_rows
+    bindings = [
+        {name: _term_json(row[name]) for name in variables if row[name] is not None}
+        for row in rows[:max_rows]
+    ]
+    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False).encode("utf-8"), len(bindings), truncated
 
 
 class _PipeWriter:
@@ -102,7 +144,16 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
                 result_format = RESULT_WRITERS.get(job.media_type)
                 if result_format is None:
                     raise LookupError(f"results cannot be written as {job.media_type}")
-                results.serialize(writer, result_format)
+                if job.max_rows is not None and isinstance(results, ox.QuerySolutions):
+                    data, rows, truncated = _capped(results, job.max_rows)
+                    connection.send(("answer", Answer(truncated, rows)))
+                    if result_format == ox.QueryResultsFormat.JSON:
+                        writer.write(data)
+                    else:
+                        capped = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+                        capped.serialize(writer, result_format)
+                else:
+                    results.serialize(writer, result_format)
             writer.flush()
             connection.send(("end", ""))
         except (SyntaxError, ValueError, LookupError) as error:
@@ -162,8 +213,10 @@ class QueryExecutor:
         worker.connection.close()
         self._idle.put(self._start())
 
-    def run(self, job: Job) -> Iterator[bytes]:
+    def run(self, job: Job) -> Iterator[bytes | Answer]:
         """The answer's bytes, streamed; raises before the first chunk for a bad query.
+
+        A capped SELECT first yields an `Answer` saying whether rows were cut.
 
         The deadline covers the whole query: a query still streaming at `timeout_s` is stopped
         (`QueryTimeout`), whether or not chunks were already sent.
@@ -187,7 +240,7 @@ class QueryExecutor:
                         hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
                     )
                 status, payload = worker.connection.recv()
-                if status == "data":
+                if status in ("data", "answer"):
                     yield payload
                 elif status == "end":
                     done = True

@@ -21,7 +21,7 @@ from flask import (
 from coopgraph.errors import ReadOnlyEndpoint
 from coopgraph.server.description import service_description
 from coopgraph.server.examples import DEFAULT_QUERY, EXAMPLES
-from coopgraph.server.executor import Job, QueryExecutor
+from coopgraph.server.executor import Answer, Job, QueryExecutor
 from coopgraph.server.guard import query_form, refuse_outbound
 from coopgraph.server.negotiation import RDF_GRAPHS, SPARQL_RESULTS, negotiate
 from coopgraph.server.protocol import parse_operation
@@ -83,13 +83,21 @@ def endpoint() -> Response:
     )
     media_type = negotiate(table, accept, format_)
     base = url_for("sparql.endpoint", _external=True)
-    chunks = executor().run(
-        Job(operation.text, media_type, operation.default_graphs, operation.named_graphs, base)
+    max_rows = int(current_app.config["MAX_ROWS"]) or None
+    job = Job(
+        operation.text, media_type, operation.default_graphs, operation.named_graphs, base, max_rows
     )
+    chunks = executor().run(job)
     first = next(chunks, b"")  # a bad query fails here, before the status line is sent
+    headers = {"Vary": "Accept"}
+    if isinstance(first, Answer):
+        # Truncation is announced, never silent: a header a client (or the editor) can read.
+        headers["Coopgraph-Row-Limit"] = str(max_rows)
+        headers["Coopgraph-Truncated"] = "true" if first.truncated else "false"
+        first = next(chunks, b"")
 
     def stream() -> Iterator[bytes]:
-        yield first
-        yield from chunks
+        yield first  # type: ignore[misc]
+        yield from chunks  # type: ignore[misc]
 
-    return Response(stream_with_context(stream()), mimetype=media_type, headers={"Vary": "Accept"})
+    return Response(stream_with_context(stream()), mimetype=media_type, headers=headers)

@@ -206,3 +206,27 @@ def test_sparql_clients_still_get_the_service_description(
     response = client.get("/sparql", headers=headers)
     assert response.mimetype != "text/html"
     assert "sparql-service-description" in response.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def capped(app: Flask) -> Iterator[FlaskClient]:
+    small = create_app({**app.config, "MAX_ROWS": 1})
+    yield small.test_client()
+    pool = small.extensions.get("coopgraph.executor")
+    if pool is not None:
+        pool.close()
+
+
+def test_row_cap_is_announced_never_silent(capped: FlaskClient, client: FlaskClient) -> None:
+    cut = capped.get("/sparql", query_string={"query": PARTNERSHIPS})
+    assert cut.headers["Coopgraph-Truncated"] == "true"
+    assert cut.headers["Coopgraph-Row-Limit"] == "1"
+    assert _names(cut.data) == ["rabat-mantes-la-jolie"]
+    as_csv = capped.get("/sparql", query_string={"query": PARTNERSHIPS, "format": "csv"})
+    assert len(list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True))))) == 1
+    assert as_csv.headers["Coopgraph-Truncated"] == "true"
+    whole = client.get("/sparql", query_string={"query": PARTNERSHIPS})
+    assert whole.headers["Coopgraph-Truncated"] == "false"
+    assert "Coopgraph-Truncated" in whole.headers["Access-Control-Expose-Headers"]
+    ask = capped.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert "Coopgraph-Truncated" not in ask.headers and json.loads(ask.data)["boolean"] is True
