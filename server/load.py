@@ -9,7 +9,6 @@ was or as it is now, and the next load finishes the job.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,9 +95,7 @@ def ensure_ontology(store: Store) -> bool:
     digest = "sha256:" + hashlib.sha256(ntriples.encode("utf-8")).hexdigest()
     graph = str(ONTOLOGY_IRI)
     hash_triple = f'<{graph}> <{COOP.sourceHash}> "{digest}" .'
-    answer = io.BytesIO()
-    store.query_to(f"ASK {{ GRAPH <{graph}> {{ {hash_triple} }} }}", "json", answer)
-    if json.loads(answer.getvalue())["boolean"]:
+    if store.ask(f"ASK {{ GRAPH <{graph}> {{ {hash_triple} }} }}"):
         return False
     store.replace_graph(graph, f"{ntriples}\n{hash_triple}")
     return True

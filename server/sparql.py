@@ -64,15 +64,15 @@ def endpoint() -> Response:
         request.method, request.content_type, request.args.to_dict(flat=False), request.get_data()
     )
     accept, format_ = request.headers.get("Accept"), request.values.get("format")
+    endpoint_url = url_for("sparql.endpoint", _external=True)  # absolute, as clients see it
     if operation is None and not format_ and _wants_html():
-        endpoint_url = url_for("sparql.endpoint", _external=True)
         page = render_template(
             "editor.html", endpoint=endpoint_url, examples=EXAMPLES, default_query=DEFAULT_QUERY
         )
         return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
     if operation is None:
         media_type = negotiate(RDF_GRAPHS, accept, format_)
-        description = service_description(url_for("sparql.endpoint", _external=True))
+        description = service_description(endpoint_url)
         body = description.serialize(format=_RDFLIB_NAMES[media_type])
         return Response(body, mimetype=media_type, headers={"Vary": "Accept"})
     if operation.kind == "update":
@@ -82,10 +82,14 @@ def endpoint() -> Response:
         RDF_GRAPHS if query_form(operation.text) in ("CONSTRUCT", "DESCRIBE") else SPARQL_RESULTS
     )
     media_type = negotiate(table, accept, format_)
-    base = url_for("sparql.endpoint", _external=True)
     max_rows = int(current_app.config["MAX_ROWS"]) or None
     job = Job(
-        operation.text, media_type, operation.default_graphs, operation.named_graphs, base, max_rows
+        operation.text,
+        media_type,
+        operation.default_graphs,
+        operation.named_graphs,
+        endpoint_url,
+        max_rows,
     )
     chunks = executor().run(job)
     first = next(chunks, b"")  # a bad query fails here, before the status line is sent

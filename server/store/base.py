@@ -62,8 +62,29 @@ class Store(ABC):
     META_GRAPH_PATH = "graph/coopgraph"
 
     @abstractmethod
+    def select(self, sparql: str) -> Iterator[dict[str, str]]:
+        """Run a SELECT; each row as variable → the value of its term (unbound ones left out)."""
+
+    @abstractmethod
+    def ask(self, sparql: str) -> bool:
+        """Run an ASK."""
+
     def stored_records(self) -> Iterator[StoredRecord]:
         """Every record graph with the hash of its source and its converter version."""
+        for row in self.select(stored_records_query()):
+            yield StoredRecord(row["g"], row["hash"], row["version"])
+
+    def stats(self) -> Stats:
+        """Records, triples (of record graphs), graphs and the time of the last load."""
+        figures = next(self.select(STATS_QUERY), {})
+        graphs = next(self.select(GRAPHS_QUERY), {})
+        last = next(self.select(LAST_LOAD_QUERY), {})
+        return Stats(
+            records=int(figures.get("records", 0)),
+            triples=int(figures.get("triples", 0)),
+            graphs=int(graphs.get("graphs", 0)),
+            last_load=last.get("last"),
+        )
 
     @abstractmethod
     def replace_graph(self, graph_iri: str, ntriples: str) -> None:
@@ -88,10 +109,6 @@ class Store(ABC):
     @abstractmethod
     def dump(self, output: IO[bytes], rdf_format: str) -> None:
         """Stream every quad to `output` as N-Quads or TriG."""
-
-    @abstractmethod
-    def stats(self) -> Stats:
-        """Records, triples, graphs and the time of the last load."""
 
     def describe(self, iri: str) -> Graph:
         """The concise bounded description of a resource, from every graph."""
@@ -149,6 +166,11 @@ STATS_QUERY = PREFIXES + (
     "SELECT (COUNT(?g) AS ?records) (SUM(?n) AS ?triples) WHERE { "
     "{ SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g } "
     "FILTER EXISTS { GRAPH ?g { ?g foaf:primaryTopic ?record } } }"
+)
+#: When the last load that changed something ended.
+LAST_LOAD_QUERY = (
+    "SELECT (MAX(?when) AS ?last) "
+    "WHERE { GRAPH ?g { ?g <http://purl.org/dc/terms/modified> ?when } }"
 )
 #: Every named graph of the store, ours or not.
 GRAPHS_QUERY = "SELECT (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"

@@ -12,16 +12,11 @@ from rdflib import Graph
 
 from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
 from coopgraph.server.store.base import (
-    GRAPHS_QUERY,
     RDF_FORMATS,
     RESULT_FORMATS,
-    STATS_QUERY,
-    Stats,
     Store,
-    StoredRecord,
     _iri,
     replace_graph_update,
-    stored_records_query,
 )
 
 #: pyoxigraph's writers of query results and of graphs, by media type.
@@ -43,16 +38,11 @@ _RESULT_FORMATS = {name: RESULT_WRITERS[media] for name, media in RESULT_FORMATS
 _RDF_FORMATS = {name: GRAPH_WRITERS[media] for name, media in RDF_FORMATS.items()}
 
 
-def _value(term: object) -> str | None:
-    return None if term is None else str(getattr(term, "value", term))
-
-
 class EmbeddedStore(Store):
     """pyoxigraph's RocksDB store in a directory; `read_only` opens it beside a writer."""
 
-    def __init__(self, path: Path, *, read_only: bool = False, base: str = "") -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        self.base = base
         try:
             if read_only:
                 self._store = ox.Store.read_only(str(path))
@@ -82,11 +72,19 @@ class EmbeddedStore(Store):
                 hint="check the free disk space and permissions; nothing was half-written",
             ) from error
 
-    def stored_records(self) -> Iterator[StoredRecord]:
-        for row in self._query(stored_records_query()):  # type: ignore[attr-defined]
-            yield StoredRecord(
-                _value(row["g"]) or "", _value(row["hash"]) or "", _value(row["version"]) or ""
-            )
+    def select(self, sparql: str) -> Iterator[dict[str, str]]:
+        solutions = self._query(sparql)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError("not a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        for row in solutions:
+            yield {name: row[name].value for name in names if row[name] is not None}
+
+    def ask(self, sparql: str) -> bool:
+        answer = self._query(sparql)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise QueryError("not an ASK query")
+        return bool(answer)
 
     def replace_graph(self, graph_iri: str, ntriples: str) -> None:
         self._write(replace_graph_update(graph_iri, ntriples))
@@ -127,21 +125,6 @@ class EmbeddedStore(Store):
         if rdf_format not in RDF_FORMATS:
             raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
         self._store.dump(output, _RDF_FORMATS[rdf_format])
-
-    def stats(self) -> Stats:
-        row = next(iter(self._query(STATS_QUERY)))  # type: ignore[call-overload]
-        last = self._query(
-            "SELECT (MAX(?when) AS ?last) WHERE { GRAPH ?g { ?g "
-            "<http://purl.org/dc/terms/modified> ?when } }"
-        )
-        last_load = next(iter(last))["last"]  # type: ignore[call-overload]
-        graphs = next(iter(self._query(GRAPHS_QUERY)))["graphs"]  # type: ignore[call-overload]
-        return Stats(
-            records=int(_value(row["records"]) or 0),
-            triples=int(_value(row["triples"]) or 0),
-            graphs=int(_value(graphs) or 0),
-            last_load=_value(last_load),
-        )
 
     def flush(self) -> None:
         """Write RocksDB's memtables to disk: without it they grow to ~0.5 GiB during a load."""

@@ -20,16 +20,11 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from coopgraph.errors import CoopgraphError, QueryError, StoreError, StoreUnavailable
 from coopgraph.server.store.base import (
-    GRAPHS_QUERY,
     RDF_FORMATS,
     RESULT_FORMATS,
-    STATS_QUERY,
-    Stats,
     Store,
-    StoredRecord,
     _iri,
     replace_graph_update,
-    stored_records_query,
 )
 
 #: Seconds to wait for a remote store before saying it cannot be reached.
@@ -67,19 +62,23 @@ class RemoteStore(Store):
             hint="check that it is running and the URL; nothing was changed",
         )
 
-    def _select(self, sparql: str) -> list[dict[str, Any]]:
+    def _results(self, sparql: str) -> Any:
+        """The SPARQL JSON results document of a SELECT or ASK, through SPARQLWrapper."""
         wrapper = self._wrapper(self.endpoint)
         wrapper.setQuery(sparql)
         wrapper.setReturnFormat(JSON)
         wrapper.setMethod(POST)
         try:
-            document: Any = wrapper.query().convert()
+            return wrapper.query().convert()
         except (OSError, SPARQLWrapperException) as error:
             raise self._fail(error, self.endpoint) from error
-        if isinstance(document, dict) and "boolean" in document:
-            return [{}] if document["boolean"] else []
-        bindings: list[dict[str, Any]] = document["results"]["bindings"]
-        return bindings
+
+    def select(self, sparql: str) -> Iterator[dict[str, str]]:
+        for row in self._results(sparql)["results"]["bindings"]:
+            yield {name: term["value"] for name, term in row.items()}
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self._results(sparql)["boolean"])
 
     def _post(self, url: str, data: bytes, content_type: str, method: str = "POST") -> None:
         request = urllib.request.Request(
@@ -91,10 +90,6 @@ class RemoteStore(Store):
         except OSError as error:
             raise self._fail(error, url) from error
 
-    def stored_records(self) -> Iterator[StoredRecord]:
-        for row in self._select(stored_records_query()):
-            yield StoredRecord(row["g"]["value"], row["hash"]["value"], row["version"]["value"])
-
     def replace_graph(self, graph_iri: str, ntriples: str) -> None:
         if self.graph_store:
             url = f"{self.graph_store}?{urllib.parse.urlencode({'graph': _iri(graph_iri)})}"
@@ -103,9 +98,9 @@ class RemoteStore(Store):
             self.update(replace_graph_update(graph_iri, ntriples))
 
     def delete_graph(self, graph_iri: str) -> bool:
-        exists = self._select(f"ASK {{ GRAPH <{_iri(graph_iri)}> {{ ?s ?p ?o }} }}")
+        exists = self.ask(f"ASK {{ GRAPH <{_iri(graph_iri)}> {{ ?s ?p ?o }} }}")
         self.update(f"DROP SILENT GRAPH <{_iri(graph_iri)}>")
-        return bool(exists)
+        return exists
 
     def update(self, sparql: str) -> None:
         body = urllib.parse.urlencode({"update": sparql}).encode("utf-8")
@@ -135,9 +130,9 @@ class RemoteStore(Store):
         """Graph by graph (memory stays bounded by the largest graph), as N-Quads or TriG."""
         if rdf_format not in ("nquads", "trig") or rdf_format not in RDF_FORMATS:
             raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
-        graphs = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        graphs = list(self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"))
         for row in graphs:
-            iri = row["g"]["value"]
+            iri = row["g"]
             graph = self.construct(
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_iri(iri)}> {{ ?s ?p ?o }} }}"
             )
@@ -147,18 +142,3 @@ class RemoteStore(Store):
             else:
                 lines = graph.serialize(format="nt").splitlines()
                 output.write("".join(f"{line[:-2]}<{iri}> .\n" for line in lines if line).encode())
-
-    def stats(self) -> Stats:
-        (row,) = self._select(STATS_QUERY) or [{}]
-        last = self._select(
-            "SELECT (MAX(?when) AS ?last) WHERE { GRAPH ?g { ?g "
-            "<http://purl.org/dc/terms/modified> ?when } }"
-        )
-        value = (last[0].get("last") or {}).get("value") if last else None
-        (graphs,) = self._select(GRAPHS_QUERY) or [{}]
-        return Stats(
-            records=int(row.get("records", {}).get("value", 0)),
-            triples=int(row.get("triples", {}).get("value", 0)),
-            graphs=int(graphs.get("graphs", {}).get("value", 0)),
-            last_load=value,
-        )
