@@ -53,13 +53,10 @@ def _open(
 
     if (update_endpoint or graph_store) and not endpoint:
         raise click.UsageError("--update-endpoint and --graph-store need --endpoint")
-    try:
-        return open_store(
-            store_path, endpoint=endpoint, update_endpoint=update_endpoint, graph_store=graph_store
-        )
-    except CoopgraphError as error:
-        click.secho(f"error: {error}", fg="red", err=True)
-        sys.exit(error.exit_code)
+    # Opening errors are reported by `_store_errors`, which every caller enters first.
+    return open_store(
+        store_path, endpoint=endpoint, update_endpoint=update_endpoint, graph_store=graph_store
+    )
 
 
 @contextmanager
