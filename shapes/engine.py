@@ -1,0 +1,275 @@
+"""pyshacl, made fast for many small graphs: what `RecordValidator` changes in how it runs.
+
+pyshacl is written for one large graph per call; a record is ~110 triples validated against the
+same shapes thousands of times, so costs pyshacl pays per call or per focus node dominate. Each
+change below keeps pyshacl's results (the shape-case tests run through it) and is pinned to the
+pyshacl minor version in pyproject.toml, since some reach into its internals:
+
+- SPARQL constraints run on pyoxigraph (a throw-away in-memory store of the record), not on
+  rdflib's evaluator: rdflib takes about a millisecond to evaluate one FILTER over one record,
+  pyoxigraph tens of microseconds. Other query forms keep rdflib.
+- A SPARQL constraint's query text is checked and pre-bound once, not once per focus node.
+- The shapes graph answers each triple pattern from a memo: pyshacl re-reads every shape's
+  parameters on every evaluation, and the shapes never change between records.
+- The ~40 constraint parameters are looked up in a set, not a list, and each shape's constraint
+  components are built once, not on every evaluation.
+- No plain-text description is written for results we read from the report graph anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from pyshacl.graph_abstraction import RdfLibDataGraph
+from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+
+def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _to_rdflib(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+class _Row:
+    """One solution, as pyshacl reads it (`asdict()`)."""
+
+    __slots__ = ("_bindings",)
+
+    def __init__(self, bindings: dict[str, Node]) -> None:
+        self._bindings = bindings
+
+    def asdict(self) -> dict[str, Node]:
+        return dict(self._bindings)
+
+
+class _Solutions:
+    """SELECT results with the part of rdflib's `Result` pyshacl uses: truth, `bindings`, rows."""
+
+    def __init__(self, bindings: list[dict[str, Node]]) -> None:
+        self.bindings = bindings
+
+    def __len__(self) -> int:
+        return len(self.bindings)
+
+    def __iter__(self) -> Any:
+        return (_Row(row) for row in self.bindings)
+
+
+class OxigraphQueryGraph(RdfLibDataGraph):
+    """pyshacl's view of one record's graph, answering SELECT queries with pyoxigraph."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(store=graph.store, impl=graph)
+        self._record = graph
+        self._oxigraph: ox.Store | None = None
+        self._terms: dict[Any, Node] = {}
+
+    def _oxigraph_copy(self) -> ox.Store:
+        if self._oxigraph is None:
+            converted: dict[Node, Any] = {}
+
+            def term(node: Node) -> Any:
+                if node not in converted:
+                    converted[node] = _to_oxigraph(node)
+                    self._terms[converted[node]] = node
+                return converted[node]
+
+            self._oxigraph = ox.Store()
+            self._oxigraph.extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in self._record)
+        return self._oxigraph
+
+    def _back(self, term: Any) -> Node:
+        """The record's own rdflib term for a result (same identity), else a new one."""
+        found = self._terms.get(term)
+        return found if found is not None else _to_rdflib(term)
+
+    def query(  # type: ignore[override]
+        self, query_object: Any, *args: Any, initBindings: Any = None, **kwargs: Any
+    ) -> Any:
+        if not isinstance(query_object, str) or args or kwargs:
+            return super().query(query_object, *args, initBindings=initBindings, **kwargs)
+        substitutions = {
+            ox.Variable(str(name)): _to_oxigraph(value)
+            for name, value in (initBindings or {}).items()
+        }
+        solutions = self._oxigraph_copy().query(query_object, substitutions=substitutions)
+        if not isinstance(solutions, ox.QuerySolutions):  # ASK, CONSTRUCT: rdflib's own way
+            return super().query(query_object, initBindings=initBindings)
+        names = [variable.value for variable in solutions.variables]
+        rows = [
+            {
+                name: self._back(term)
+                for name, term in zip(names, solution, strict=True)
+                if term is not None
+            }
+            for solution in solutions
+        ]
+        return _Solutions(rows)
+
+
+_THIS, _VALUE = URIRef("urn:coopgraph:pre-bound:this"), URIRef("urn:coopgraph:pre-bound:value")
+
+
+def _pre_bind_once() -> None:
+    """Check and pre-bind each SPARQL constraint's text once, then only substitute the nodes.
+
+    pyshacl's `pre_bind_variables` runs eight regular expressions over the query text for every
+    focus node; what they find depends on the text alone (and on whether a value node is given),
+    so the first answer, computed with placeholder nodes, holds for every later call.
+    """
+    original = SPARQLQueryHelper.pre_bind_variables
+    if getattr(original, "coopgraph_memo", False):
+        return
+
+    def pre_bind_variables(
+        self: SPARQLQueryHelper,
+        thisnode: Node,
+        valuenode: Node | None = None,
+        extravars: Any = None,
+    ) -> tuple[dict[str, Node], str]:
+        key = (bool(valuenode), tuple(sorted(extravars or ())))
+        memo: dict[Any, tuple[dict[str, Node], str]] = self.__dict__.setdefault(
+            "_coopgraph_pre_bound", {}
+        )
+        if key not in memo:
+            memo[key] = original(self, _THIS, _VALUE if valuenode else None, extravars)
+        bindings, text = memo[key]
+        actual = {_THIS: thisnode, _VALUE: valuenode}
+        return {name: actual.get(node, node) for name, node in bindings.items()}, text
+
+    pre_bind_variables.coopgraph_memo = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.pre_bind_variables = pre_bind_variables  # type: ignore[method-assign]
+
+
+class _ComponentPerShape:
+    """Stands for a constraint component class: builds it once per shape, then hands it back.
+
+    pyshacl builds every constraint component of a shape again on each evaluation, re-reading
+    its parameters; components keep no state once built, so one per shape serves every record.
+    The instances live on the shapes graph they were read from, and go with it.
+    """
+
+    def __init__(self, component: Any) -> None:
+        self.component = component
+
+    def __call__(self, shape: Any) -> Any:
+        built: dict[tuple[Any, int], Any] = shape.sg.__dict__.setdefault("_coopgraph_built", {})
+        key = (self.component, id(shape))
+        if key not in built:
+            built[key] = self.component(shape)  # a load warning or error raises each time
+        return built[key]
+
+
+def _constraint_components_once() -> None:
+    """Look constraint parameters up in a set, and build each shape's components once.
+
+    pyshacl (0.40) looks each predicate of each shape up in a list of ~40 IRIs, on every
+    evaluation, then builds the component that parameter names. It caches the list and the
+    parameter-to-component map in `pyshacl.shape.CONSTRAINT_PARAMS`; we fill that cache with a
+    frozenset (which answers `in` the same way) and a map to `_ComponentPerShape`. Only the
+    non-advanced path (ours) reads the cache without copying it.
+    """
+    import pyshacl.shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    current = getattr(pyshacl.shape, "CONSTRAINT_PARAMS", None)
+    if current and isinstance(current[0], frozenset):
+        return
+    pyshacl.shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        frozenset(ALL_CONSTRAINT_PARAMETERS),
+        {
+            parameter: _ComponentPerShape(component)
+            for parameter, component in CONSTRAINT_PARAMETERS_MAP.items()
+        },
+    )
+
+
+def _no_result_texts_for_our_shapes() -> None:
+    """Skip pyshacl's plain-text description of each result when the shapes are ours.
+
+    pyshacl writes a text for every result, nested ones included (each branch of an `sh:or` or
+    `sh:not` that fails); only its `results_text` uses them, which `RecordValidator` never reads:
+    findings come from the report graph. Other shapes graphs keep their texts.
+    """
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+
+    original = ConstraintComponent.make_v_result_description
+    if getattr(original, "coopgraph_quiet", False):
+        return
+
+    def make_v_result_description(self: Any, *args: Any, **kwargs: Any) -> str:
+        if isinstance(self.shape.sg.graph, ShapesGraphMemo):
+            return ""
+        return str(original(self, *args, **kwargs))
+
+    make_v_result_description.coopgraph_quiet = True  # type: ignore[attr-defined]
+    ConstraintComponent.make_v_result_description = make_v_result_description  # type: ignore[method-assign]
+
+
+def speed_up_pyshacl() -> None:
+    """Apply the process-wide changes (idempotent)."""
+    _constraint_components_once()
+    _pre_bind_once()
+    _no_result_texts_for_our_shapes()
+
+
+class ShapesGraphMemo(Graph):
+    """The shapes graph, answering each triple pattern from a memo after the first time.
+
+    pyshacl reads a shape's parameters, messages and targets from the shapes graph again on
+    every evaluation, for every record; the shapes never change between records. Adding or
+    removing a triple (pyshacl adds a few of its own at start) clears the memo; the memo is
+    bounded in case a lookup pattern ever depends on the data.
+    """
+
+    MAX_PATTERNS = 100_000
+
+    def __init__(self, source: Graph) -> None:
+        super().__init__()
+        self._memo: dict[Any, tuple[Any, ...]] = {}
+        for prefix, namespace in source.namespaces():
+            self.bind(prefix, namespace)
+        for triple in source:
+            self.add(triple)
+
+    def triples(self, pattern: Any) -> Any:
+        try:
+            found = self._memo.get(pattern)
+        except TypeError:  # an unhashable pattern (a property path object): no memo
+            return super().triples(pattern)
+        if found is None:
+            if len(self._memo) >= self.MAX_PATTERNS:
+                self._memo.clear()
+            found = self._memo[pattern] = tuple(super().triples(pattern))
+        return iter(found)
+
+    def add(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().add(triple)
+
+    def remove(self, triple: Any) -> Any:
+        self._memo.clear()
+        return super().remove(triple)
