@@ -106,18 +106,16 @@ class OxigraphQueryGraph(RdfLibDataGraph):
         found = self._terms.get(term)
         return found if found is not None else _to_rdflib(term)
 
-    def query(  # type: ignore[override]
-        self, query_object: Any, *args: Any, initBindings: Any = None, **kwargs: Any
-    ) -> Any:
-        if not isinstance(query_object, str) or args or kwargs:
-            return super().query(query_object, *args, initBindings=initBindings, **kwargs)
-        substitutions = {
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not isinstance(query_object, str) or args or set(kwargs) - {"initBindings"}:
+            return super().query(query_object, *args, **kwargs)
+        substitutions: dict[ox.Variable, Any] = {
             ox.Variable(str(name)): _to_oxigraph(value)
-            for name, value in (initBindings or {}).items()
+            for name, value in (kwargs.get("initBindings") or {}).items()
         }
         solutions = self._oxigraph_copy().query(query_object, substitutions=substitutions)
         if not isinstance(solutions, ox.QuerySolutions):  # ASK, CONSTRUCT: rdflib's own way
-            return super().query(query_object, initBindings=initBindings)
+            return super().query(query_object, **kwargs)
         names = [variable.value for variable in solutions.variables]
         rows = [
             {
@@ -140,7 +138,7 @@ def _pre_bind_once() -> None:
     focus node; what they find depends on the text alone (and on whether a value node is given),
     so the first answer, computed with placeholder nodes, holds for every later call.
     """
-    original = SPARQLQueryHelper.pre_bind_variables
+    original: Any = SPARQLQueryHelper.pre_bind_variables
     if getattr(original, "coopgraph_memo", False):
         return
 
@@ -157,7 +155,9 @@ def _pre_bind_once() -> None:
         if key not in memo:
             memo[key] = original(self, _THIS, _VALUE if valuenode else None, extravars)
         bindings, text = memo[key]
-        actual = {_THIS: thisnode, _VALUE: valuenode}
+        actual: dict[Node, Node] = {_THIS: thisnode}
+        if valuenode is not None:
+            actual[_VALUE] = valuenode
         return {name: actual.get(node, node) for name, node in bindings.items()}, text
 
     pre_bind_variables.coopgraph_memo = True  # type: ignore[attr-defined]
