@@ -13,7 +13,9 @@ pyshacl minor version in pyproject.toml, since some reach into its internals:
   parameters on every evaluation, and the shapes never change between records.
 - The ~40 constraint parameters are looked up in a set, not a list, and each shape's constraint
   components are built once, not on every evaluation.
-- No plain-text description is written for results we read from the report graph anyway.
+- No plain-text description is written for results we read from the report graph anyway, and
+  each shape's name (formatted into debug messages even with logging off) is computed once.
+- Only shapes with targets are tried as starting points (`targeted_shapes`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,17 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 
+_NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
+
+
 def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
-        return ox.NamedNode(term)
+        named = _NAMED_NODES.get(term)
+        if named is None:
+            if len(_NAMED_NODES) >= 100_000:
+                _NAMED_NODES.clear()
+            named = _NAMED_NODES[term] = ox.NamedNode(term)
+        return named
     if isinstance(term, BNode):
         return ox.BlankNode(term)
     if isinstance(term, Literal):
@@ -229,11 +239,46 @@ def _no_result_texts_for_our_shapes() -> None:
     ConstraintComponent.make_v_result_description = make_v_result_description  # type: ignore[method-assign]
 
 
+def _shape_names_once() -> None:
+    """Name each shape once: pyshacl formats `str(shape)` into debug messages ~350 times a record,
+    logging on or off (f-strings), and a shape's name never changes."""
+    from pyshacl.shape import Shape
+
+    original: Any = Shape.__str__
+    if getattr(original, "coopgraph_memo", False):
+        return
+
+    def name(self: Any) -> str:
+        names: dict[int, str] = self.sg.__dict__.setdefault("_coopgraph_names", {})
+        if id(self) not in names:
+            names[id(self)] = original(self)
+        return names[id(self)]
+
+    name.coopgraph_memo = True  # type: ignore[attr-defined]
+    Shape.__str__ = name  # type: ignore[method-assign]
+
+
+def targeted_shapes(validator: Any) -> list[str] | None:
+    """The IRIs of the shapes that have targets, to give pyshacl as `use_shapes`, or None.
+
+    pyshacl tries every shape, property shapes included, as a starting point on every record:
+    64 of our 79 shapes have no target, and only cost logging and empty target searches there.
+    Listing the others gives the same results (they reach the rest through `sh:property`).
+    None when a targeted shape has no IRI to name it by.
+    """
+    shapes = validator.shacl_graph.shapes  # harvests every shape, so nested ones resolve
+    targeted = [shape for shape in shapes if any(set(part) for part in shape.target())]
+    if not all(isinstance(shape.node, URIRef) for shape in targeted):
+        return None
+    return [str(shape.node) for shape in targeted]
+
+
 def speed_up_pyshacl() -> None:
     """Apply the process-wide changes (idempotent)."""
     _constraint_components_once()
     _pre_bind_once()
     _no_result_texts_for_our_shapes()
+    _shape_names_once()
 
 
 class ShapesGraphMemo(Graph):

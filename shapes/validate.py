@@ -17,7 +17,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from coopgraph.shapes import shapes_graph
-from coopgraph.shapes.engine import OxigraphQueryGraph, ShapesGraphMemo, speed_up_pyshacl
+from coopgraph.shapes.engine import (
+    OxigraphQueryGraph,
+    ShapesGraphMemo,
+    speed_up_pyshacl,
+    targeted_shapes,
+)
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -105,6 +110,9 @@ class RecordValidator:
             shacl_graph=ShapesGraphMemo(shapes_graph(publish_personal_data=publish_personal_data)),
             options={"inference": "none", "allow_warnings": True, "inplace": True},
         )
+        use_shapes = targeted_shapes(self._validator)
+        if use_shapes:
+            self._validator.options["use_shapes"] = use_shapes
 
     def validate(self, graph: Graph) -> tuple[bool, Graph, list[Finding]]:
         """(conforms, sh:ValidationReport graph, findings); warnings keep conformance."""
