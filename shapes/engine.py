@@ -28,7 +28,6 @@ from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-
 _NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
 
 
