@@ -292,7 +292,8 @@ class ShapesGraphMemo(Graph):
     MAX_PATTERNS = 100_000
 
     def __init__(self, source: Graph) -> None:
-        super().__init__()
+        # only the source's prefixes: pyshacl binds each of them again in every report graph
+        super().__init__(bind_namespaces="none")
         self._memo: dict[Any, tuple[Any, ...]] = {}
         for prefix, namespace in source.namespaces():
             self.bind(prefix, namespace)
