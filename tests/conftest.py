@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -102,6 +103,20 @@ def live_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with coopgraph_server(store) as url:
         yield url
+
+
+def required_tool(command: str, debian_package: str) -> str:
+    """The path of a program a test drives; missing, the test fails on CI and skips elsewhere.
+
+    `scripts/system-packages.sh` (run by scripts/test.sh as root) installs the Debian packages.
+    """
+    found = shutil.which(command)
+    if found:
+        return found
+    message = f"{command} is missing: install Debian's {debian_package} (system-packages.sh)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def iri(path: str) -> URIRef:

@@ -11,7 +11,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, required_tool
 
 DOC = (ROOT / "docs" / "querying.md").read_text(encoding="utf-8")
 DOC_ENDPOINT = "http://127.0.0.1:5000/sparql"
@@ -53,3 +53,18 @@ def test_editor_gallery_is_the_documented_examples() -> None:
     from coopgraph.server.examples import EXAMPLES
 
     assert [query for _, query in EXAMPLES] == blocks("sparql")
+
+
+def test_r_example_runs(live_endpoint: str) -> None:
+    rscript = required_tool("Rscript", "r-base-core")
+    (code,) = blocks("r")
+    result = subprocess.run(
+        [rscript, "-e", code.replace(DOC_ENDPOINT, live_endpoint)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    header, first_row = result.stdout.splitlines()[:2]
+    assert header.split() == ["country", "partnerships"]
+    assert "http://publications.europa.eu/resource/authority/country/" in first_row
