@@ -152,3 +152,10 @@ class ReadOnlyEndpoint(OperationRefused):
     """An update sent to the public, read-only endpoint."""
 
     status = 403
+
+
+class ResourceNotFound(CoopgraphError):
+    """An IRI or page the data does not describe."""
+
+    status = 404
+    exit_code = 2

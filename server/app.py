@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coopgraph.errors import CoopgraphError
+from coopgraph import settings
+from coopgraph.errors import CoopgraphError, ResourceNotFound
 from coopgraph.server.store import default_store_path
 
 
@@ -16,6 +17,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         STORE=str(default_store_path()),
+        BASE=settings.as_base(),
+        PUBLISH_PERSONAL_DATA=settings.as_bool(settings.PUBLISH_PERSONAL_DATA),
+        DUMPS=None,  # default: beside the store, {STORE}.dumps
         QUERY_TIMEOUT_S=30,
         QUERY_WORKERS=2,
         QUERY_MEMORY_MB=1024,
@@ -28,10 +32,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Behind a reverse proxy, X-Forwarded-Proto/Host/Prefix give the URLs clients see.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
 
-    from coopgraph.server import sparql
+    app.config["BASE"] = settings.as_base(str(app.config["BASE"]))
+    app.config["PUBLISH_PERSONAL_DATA"] = settings.as_bool(
+        settings.PUBLISH_PERSONAL_DATA, str(app.config["PUBLISH_PERSONAL_DATA"])
+    )
+
+    from coopgraph.server import linkeddata, site, sparql
 
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(linkeddata.blueprint)
+    app.register_blueprint(site.blueprint)
     app.register_error_handler(CoopgraphError, _error)
+    app.register_error_handler(ResourceNotFound, linkeddata.not_found)
     app.after_request(_cors)
     return app
 

@@ -21,10 +21,11 @@ from flask import (
 from coopgraph.errors import ReadOnlyEndpoint
 from coopgraph.server.description import service_description
 from coopgraph.server.examples import DEFAULT_QUERY, EXAMPLES
-from coopgraph.server.executor import Answer, Job, QueryExecutor
+from coopgraph.server.executor import Answer, Job
 from coopgraph.server.guard import query_form, refuse_outbound
 from coopgraph.server.negotiation import RDF_GRAPHS, SPARQL_RESULTS, negotiate
 from coopgraph.server.protocol import parse_operation
+from coopgraph.server.queries import executor
 
 blueprint = Blueprint("sparql", __name__)
 _RDFLIB_NAMES = {
@@ -35,20 +36,6 @@ _RDFLIB_NAMES = {
     "application/trig": "trig",
     "application/n-quads": "nquads",
 }
-
-
-def executor() -> QueryExecutor:
-    """The app's pool of query workers, started on first use."""
-    pool = current_app.extensions.get("coopgraph.executor")
-    if pool is None:
-        pool = QueryExecutor(
-            current_app.config["STORE"],
-            workers=int(current_app.config["QUERY_WORKERS"]),
-            timeout_s=float(current_app.config["QUERY_TIMEOUT_S"]),
-            memory_mb=int(current_app.config["QUERY_MEMORY_MB"]) or None,
-        )
-        current_app.extensions["coopgraph.executor"] = pool
-    return pool
 
 
 def _wants_html() -> bool:

@@ -1,0 +1,68 @@
+"""The server's own queries (pages, resource descriptions, dataset figures), run like any other.
+
+They go through the same pool of killable query workers as `/sparql`, with the same deadline:
+a page can be slow, never stuck. SELECT rows come back as rdflib terms, CONSTRUCT as a Graph.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from coopgraph.server.executor import Answer, Job, QueryExecutor
+
+Row = dict[str, Node]
+
+
+def executor() -> QueryExecutor:
+    """The app's pool of query workers, started on first use."""
+    pool = current_app.extensions.get("coopgraph.executor")
+    if pool is None:
+        pool = QueryExecutor(
+            current_app.config["STORE"],
+            workers=int(current_app.config["QUERY_WORKERS"]),
+            timeout_s=float(current_app.config["QUERY_TIMEOUT_S"]),
+            memory_mb=int(current_app.config["QUERY_MEMORY_MB"]) or None,
+        )
+        current_app.extensions["coopgraph.executor"] = pool
+    return pool
+
+
+def _answer(query: str, media_type: str) -> bytes:
+    chunks = executor().run(Job(query, media_type))
+    return b"".join(chunk for chunk in chunks if not isinstance(chunk, Answer))
+
+
+def _term(binding: dict[str, str]) -> Node:
+    value = binding["value"]
+    if binding["type"] == "uri":
+        return URIRef(value)
+    if binding["type"] == "bnode":
+        return BNode(value)
+    language, datatype = binding.get("xml:lang"), binding.get("datatype")
+    return Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None)
+
+
+def select(query: str) -> list[Row]:
+    """The rows of a SELECT, each a dict of the bound variables."""
+    data: Any = json.loads(_answer(query, "application/sparql-results+json"))
+    return [
+        {name: _term(binding) for name, binding in row.items()}
+        for row in data["results"]["bindings"]
+    ]
+
+
+def ask(query: str) -> bool:
+    """The answer of an ASK."""
+    return bool(json.loads(_answer(query, "application/sparql-results+json"))["boolean"])
+
+
+def construct(query: str) -> Graph:
+    """The graph a CONSTRUCT (or DESCRIBE) builds."""
+    graph = Graph(bind_namespaces="core")
+    graph.parse(data=_answer(query, "application/n-triples"), format="nt")
+    return graph
