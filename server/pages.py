@@ -259,20 +259,23 @@ def _generic(iri: URIRef, graph: Graph, template: str = "resource.html", **extra
 
 def partnership(iri: URIRef, graph: Graph) -> str:
     """A partnership: its fields, partners with roles, funding table and chart, theme path."""
-    funding_query = f"""{PREFIXES}SELECT ?year ?amount ?funder ?funderName ?instrumentName
+    funding_query = f"""{PREFIXES}SELECT ?funding ?year ?amount ?funder
+  (SAMPLE(?funderLabel) AS ?funderName) (SAMPLE(?instrumentLabel) AS ?instrumentName)
 WHERE {{
   ?funding schema:fundedItem <{iri}> ; coop:amountEUR ?amount .
   OPTIONAL {{ ?funding coop:year ?year }}
-  OPTIONAL {{ ?funding schema:funder ?funder OPTIONAL {{ ?funder skos:prefLabel ?funderName }} }}
-  OPTIONAL {{ ?funding coop:instrument/skos:prefLabel ?instrumentName
-             FILTER (LANG(?instrumentName) = "{language()}") }}
-}} ORDER BY ?year ?funderName"""
-    roles_query = f"""{PREFIXES}SELECT ?member ?name ?roleName ?country WHERE {{
+  OPTIONAL {{ ?funding schema:funder ?funder OPTIONAL {{ ?funder skos:prefLabel ?funderLabel }} }}
+  OPTIONAL {{ ?funding coop:instrument/skos:prefLabel ?instrumentLabel
+             FILTER (LANG(?instrumentLabel) = "{language()}") }}
+}} GROUP BY ?funding ?year ?amount ?funder ORDER BY ?year ?funderName"""
+    roles_query = f"""{PREFIXES}SELECT ?membership ?member (SAMPLE(?label) AS ?name) ?roleName
+  (SAMPLE(?spatial) AS ?country)
+WHERE {{
   ?membership org:organization <{iri}> ; org:member ?member ; org:role ?role .
-  OPTIONAL {{ ?member skos:prefLabel ?name }}
+  OPTIONAL {{ ?member skos:prefLabel ?label }}
   OPTIONAL {{ ?role skos:prefLabel ?roleName FILTER (LANG(?roleName) = "{language()}") }}
-  OPTIONAL {{ ?member dct:spatial ?country }}
-}} ORDER BY ?roleName ?name"""
+  OPTIONAL {{ ?member dct:spatial ?spatial }}
+}} GROUP BY ?membership ?member ?roleName ORDER BY ?roleName ?name"""
     themes_query = f"""{PREFIXES}SELECT ?theme ?name ?broader WHERE {{
   <{iri}> dct:subject/skos:broader* ?theme .
   OPTIONAL {{ ?theme skos:prefLabel ?name }} OPTIONAL {{ ?theme skos:broader ?broader }}
@@ -394,7 +397,7 @@ WHERE {{
 
 def concept(iri: URIRef, graph: Graph) -> str:
     """A theme (or any concept): its place in the scheme and the partnerships under it."""
-    query = f"""{PREFIXES}SELECT ?partnership ?title WHERE {{
+    query = f"""{PREFIXES}SELECT DISTINCT ?partnership ?title WHERE {{
   ?partnership a coop:Partnership ; dct:subject/skos:broader* <{iri}> .
   OPTIONAL {{ ?partnership dct:title ?title }}
 }} ORDER BY ?title LIMIT 1000"""
