@@ -52,9 +52,14 @@ def endpoint() -> Response:
     )
     accept, format_ = request.headers.get("Accept"), request.values.get("format")
     endpoint_url = url_for("sparql.endpoint", _external=True)  # absolute, as clients see it
-    if operation is None and not format_ and _wants_html():
+    if not format_ and _wants_html() and (operation is None or operation.kind == "query"):
+        # A browser: the editor, opened on the query it was sent (a page's "see the query" link).
         page = render_template(
-            "editor.html", endpoint=endpoint_url, examples=EXAMPLES, default_query=DEFAULT_QUERY
+            "editor.html",
+            endpoint=endpoint_url,
+            examples=EXAMPLES,
+            default_query=operation.text if operation else DEFAULT_QUERY,
+            run_at_once=operation is not None,
         )
         return Response(page, mimetype="text/html", headers={"Vary": "Accept"})
     if operation is None:

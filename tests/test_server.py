@@ -198,6 +198,17 @@ def test_browsers_get_the_editor_bundled_offline(client: FlaskClient) -> None:
         assert client.get(link).status_code == 200
 
 
+def test_a_link_to_a_query_opens_the_editor_on_it_for_browsers(client: FlaskClient) -> None:
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/coopgraph/ontology#Partnership> }"
+    page = client.get("/sparql", query_string={"query": query}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "ontology#Partnership" in text and ".query();" in text  # tojson escapes < and >
+    # a program asking the same URL gets results, as before
+    results = client.get("/sparql", query_string={"query": query})
+    assert results.mimetype == "application/sparql-results+json"
+
+
 @pytest.mark.parametrize("accept", [None, "*/*", "text/turtle"])
 def test_sparql_clients_still_get_the_service_description(
     client: FlaskClient, accept: str | None
