@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages some tests drive, when missing: R (the docs' R example).
+# Install the Debian packages some tests drive, when missing: R (the docs' R example) and
+# Chromium (the browser tests, driven by Playwright).
 # Needs root and apt-get; otherwise says what is missing (those tests then skip, or fail on CI).
 set -euo pipefail
-declare -A wanted=([Rscript]=r-base-core)
+declare -A wanted=([Rscript]=r-base-core [chromium]=chromium)
 missing=()
 for command in "${!wanted[@]}"; do
     command -v "$command" >/dev/null || missing+=("${wanted[$command]}")

@@ -49,9 +49,11 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 
 @contextmanager
-def _running(command: list[str], probe: str) -> Iterator[None]:
+def _running(command: list[str], probe: str, env: dict[str, str] | None = None) -> Iterator[None]:
     """Run a server until the block ends; wait first until `probe` answers."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    ) as process:
         try:
             wait_until_up(probe, process)
             yield
@@ -79,8 +81,11 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
 
 
 @contextmanager
-def coopgraph_server(store: Path) -> Iterator[str]:
-    """`coopgraph serve` (gunicorn) over a store, on a free loopback port; yields /sparql's URL."""
+def coopgraph_server(store: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`coopgraph serve` (gunicorn) over a store, on a free loopback port; yields /sparql's URL.
+
+    `env` is added to the server's environment: settings such as COOPGRAPH_MAX_ROWS.
+    """
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "coopgraph"),
@@ -91,7 +96,7 @@ def coopgraph_server(store: Path) -> Iterator[str]:
         str(store),
     ]
     url = f"http://127.0.0.1:{port}/sparql"
-    with _running(command, url):
+    with _running(command, url, {**os.environ, **env} if env else None):
         yield url
 
 
