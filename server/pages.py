@@ -260,11 +260,14 @@ def _generic(iri: URIRef, graph: Graph, template: str = "resource.html", **extra
 def partnership(iri: URIRef, graph: Graph) -> str:
     """A partnership: its fields, partners with roles, funding table and chart, theme path."""
     funding_query = f"""{PREFIXES}SELECT ?funding ?year ?amount ?funder
-  (SAMPLE(?funderLabel) AS ?funderName) (SAMPLE(?instrumentLabel) AS ?instrumentName)
+  (COALESCE(SAMPLE(?localName), SAMPLE(?frenchName)) AS ?funderName)
+  (SAMPLE(?instrumentLabel) AS ?instrumentName)
 WHERE {{
   ?funding schema:fundedItem <{iri}> ; coop:amountEUR ?amount .
   OPTIONAL {{ ?funding coop:year ?year }}
-  OPTIONAL {{ ?funding schema:funder ?funder OPTIONAL {{ ?funder skos:prefLabel ?funderLabel }} }}
+  OPTIONAL {{ ?funding schema:funder ?funder
+    OPTIONAL {{ ?funder skos:prefLabel ?localName FILTER (LANG(?localName) = "{language()}") }}
+    OPTIONAL {{ ?funder skos:prefLabel ?frenchName FILTER (LANG(?frenchName) IN ("fr", "")) }} }}
   OPTIONAL {{ ?funding coop:instrument/skos:prefLabel ?instrumentLabel
              FILTER (LANG(?instrumentLabel) = "{language()}") }}
 }} GROUP BY ?funding ?year ?amount ?funder ORDER BY ?year ?funderName"""
