@@ -18,7 +18,7 @@ from typing import Any
 
 import pycountry
 from flask import current_app, render_template, request, url_for
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, SKOS
 from rdflib.term import Node
 
@@ -145,6 +145,8 @@ class Link:
 
     @classmethod
     def of(cls, iri: Node, name: str | None) -> Link:
+        if isinstance(iri, BNode):  # no address to link to: its name, or a placeholder
+            return cls("", name or text("(nœud anonyme)", "(blank node)"), None)
         code = _country_code(iri)
         shown = name or (country_name(code) if code else None) or _short(str(iri))
         return cls(str(iri), shown, href(iri))

@@ -42,10 +42,13 @@ def country(code: str) -> Response:
 
 
 def fingerprint() -> dict[str, str]:
-    """The store's state: named graphs and the last load (a change of either is a new state)."""
+    """The store's state: its records' graphs and the last load (a change of either is new).
+
+    Every record's graph carries its `prov:generatedAtTime`: one index lookup, not a scan.
+    """
     (row,) = queries.select(
-        "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (MAX(?time) AS ?last) WHERE { GRAPH ?g { ?s ?p ?o }"
-        " OPTIONAL { ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time } }"
+        "SELECT (COUNT(?g) AS ?graphs) (MAX(?time) AS ?last) "
+        "WHERE { ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time }"
     )
     return {"graphs": str(row.get("graphs", 0)), "last": str(row.get("last", ""))}
 
@@ -83,13 +86,20 @@ def dump(name: str) -> Response:
 
 
 def _description() -> Graph:
-    statistics = dataset.dataset_statistics(queries.select)
+    """The DCAT/VoID description; its figures cost a few full scans, so they are computed once
+    for each state of the store (see `fingerprint`) and kept."""
+    state = fingerprint()
+    cached = current_app.extensions.get("coopgraph.statistics")
+    if cached is None or cached[0] != state:
+        cached = (state, dataset.dataset_statistics(queries.select))
+        current_app.extensions["coopgraph.statistics"] = cached
     return dataset.dataset_description(
-        statistics,
+        cached[1],
         base=current_app.config["BASE"],
         sparql_endpoint=url_for("sparql.endpoint", _external=True),
         dumps=dump_urls(),
         publish_personal_data=bool(current_app.config["PUBLISH_PERSONAL_DATA"]),
+        landing_page=url_for("pages.home", _external=True),
     )
 
 

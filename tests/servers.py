@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,12 +32,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30
+) -> None:
     """Poll `url` until it answers; fail with the server's output if it dies or never answers."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = log.read_text(errors="replace")
             raise RuntimeError(f"the server exited with {process.returncode}: {output[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=1):
@@ -50,16 +53,23 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 3
 
 @contextmanager
 def _running(command: list[str], probe: str, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run a server until the block ends; wait first until `probe` answers."""
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
-    ) as process:
-        try:
-            wait_until_up(probe, process)
-            yield
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    """Run a server until the block ends; wait first until `probe` answers.
+
+    Its output goes to a file, not a pipe: a pipe nobody reads fills up after a few hundred
+    access-log lines and the server blocks on it.
+    """
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "server.log"
+        with (
+            log.open("wb") as output,
+            subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env) as process,
+        ):
+            try:
+                wait_until_up(probe, process, log)
+                yield
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
 
 
 @contextmanager
@@ -81,12 +91,15 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
 
 
 @contextmanager
-def coopgraph_server(store: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def coopgraph_server(
+    store: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
     """`coopgraph serve` (gunicorn) over a store, on a free loopback port; yields /sparql's URL.
 
-    `env` is added to the server's environment: settings such as COOPGRAPH_MAX_ROWS.
+    `env` is added to the server's environment: settings such as COOPGRAPH_MAX_ROWS. `port`
+    (default: a free one) lets a caller mint IRIs with the server's address before it starts.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         str(Path(sys.executable).parent / "coopgraph"),
         "serve",

@@ -222,3 +222,12 @@ def test_load_keeps_the_ontology_in_its_graph_once(store: Store, tmp_path: Path)
         "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } }",
     )
     assert {row["label"] for row in rows} == {"En cours", "Ongoing"}
+
+
+def test_a_read_only_store_closes_cleanly(tmp_path: Path) -> None:
+    from coopgraph.server.store import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "store"):
+        pass
+    with EmbeddedStore(tmp_path / "store", read_only=True) as store:
+        assert store.stats().records == 0

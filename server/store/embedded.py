@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -43,6 +42,7 @@ class EmbeddedStore(Store):
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
             if read_only:
                 self._store = ox.Store.read_only(str(path))
@@ -137,6 +137,6 @@ class EmbeddedStore(Store):
             ) from error
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):  # a read-only store has nothing to flush
+        if not self.read_only:  # a read-only store has nothing to flush (pyoxigraph refuses)
             self._store.flush()
         del self._store
