@@ -274,3 +274,11 @@ def test_sitemap_and_robots(client: FlaskClient) -> None:
         assert client.get(path).status_code == 200, location
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /sparql" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+
+
+def test_served_dataset_description_conforms_to_dcat_ap(client: FlaskClient) -> None:
+    from test_dataset import _dcat_ap_violations
+
+    graph = _parse(client.get("/dataset.ttl").data, "turtle")
+    violations, report = _dcat_ap_violations(graph)
+    assert not violations, report
