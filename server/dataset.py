@@ -23,15 +23,14 @@ access right PUBLIC: anyone may query the endpoint and download the dumps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, VOID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID
 
-from coopgraph.ontology import COOP
+from coopgraph.server.statistics import DatasetStatistics, dataset_statistics
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 IANA = Namespace("http://www.iana.org/assignments/media-types/")
@@ -167,93 +166,6 @@ ETALAB_2_0 = Licence(
     "Licence Ouverte / Open Licence 2.0 (Etalab)",
     "http://purl.org/adms/licencetype/Attribution",
 )
-
-
-@dataclass(frozen=True)
-class DatasetStatistics:
-    """The VoID figures of the record graphs, and when the newest record was converted."""
-
-    triples: int  # quads in record graphs
-    entities: int  # distinct subjects that are IRIs
-    distinct_subjects: int
-    distinct_objects: int
-    properties: int
-    classes: int
-    graphs: int  # record graphs
-    records: int  # coop:Partnership instances
-    class_partitions: tuple[tuple[str, int], ...]  # (class IRI, distinct instances)
-    property_partitions: tuple[tuple[str, int], ...]  # (property IRI, triples)
-    last_modified: datetime | None  # max prov:generatedAtTime of the record graphs
-
-
-# The record graphs, listed once and joined: a FILTER EXISTS per quad costs ten times more.
-_RECORD_GRAPHS = (
-    f"{{ SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{FOAF.primaryTopic}> ?topic }} }} }}"
-)
-#: Quads, distinct subjects, and the IRIs among them (twice as fast as a COUNT(DISTINCT) of a
-#: conditional expression over every quad).
-SUBJECTS_QUERY = (
-    "SELECT (SUM(?quads) AS ?triples) (COUNT(*) AS ?subjects) "
-    "(SUM(IF(isIRI(?s), 1, 0)) AS ?entities) WHERE { SELECT ?s (COUNT(*) AS ?quads) "
-    f"WHERE {{ {_RECORD_GRAPHS} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?s }}"
-)
-OBJECTS_QUERY = (
-    "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(DISTINCT ?o) AS ?objects) "
-    f"WHERE {{ {_RECORD_GRAPHS} GRAPH ?g {{ ?s ?p ?o }} }}"
-)
-CLASS_PARTITIONS_QUERY = (
-    "SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) "
-    f"WHERE {{ {_RECORD_GRAPHS} GRAPH ?g {{ ?s a ?class }} }} GROUP BY ?class ORDER BY ?class"
-)
-PROPERTY_PARTITIONS_QUERY = (
-    "SELECT ?p (COUNT(*) AS ?triples) "
-    f"WHERE {{ {_RECORD_GRAPHS} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?p ORDER BY ?p"
-)
-LAST_MODIFIED_QUERY = (
-    "SELECT (MAX(?generated) AS ?modified) WHERE { GRAPH ?g { "
-    f"?g <{FOAF.primaryTopic}> ?topic ; <{PROV.generatedAtTime}> ?generated }} }}"
-)
-
-
-def dataset_statistics(select: Callable[[str], list[dict[str, Any]]]) -> DatasetStatistics:
-    """The figures of the record graphs, from five SELECTs that `select` runs on any store.
-
-    `select` returns rows of variable → Python value, rdflib term or lexical form.
-    """
-    subjects = next(iter(select(SUBJECTS_QUERY)), {})
-    objects = next(iter(select(OBJECTS_QUERY)), {})
-    last = next(iter(select(LAST_MODIFIED_QUERY)), {})
-    classes = tuple(
-        (str(row["class"]), _int(row["entities"])) for row in select(CLASS_PARTITIONS_QUERY)
-    )
-    properties = tuple(
-        (str(row["p"]), _int(row["triples"])) for row in select(PROPERTY_PARTITIONS_QUERY)
-    )
-    return DatasetStatistics(
-        triples=_int(subjects.get("triples")),
-        entities=_int(subjects.get("entities")),
-        distinct_subjects=_int(subjects.get("subjects")),
-        distinct_objects=_int(objects.get("objects")),
-        properties=len(properties),
-        classes=len(classes),
-        graphs=_int(objects.get("graphs")),
-        records=dict(classes).get(str(COOP.Partnership), 0),
-        class_partitions=classes,
-        property_partitions=properties,
-        last_modified=_datetime(last.get("modified")),
-    )
-
-
-def _int(value: Any) -> int:
-    """A count from a number, an rdflib literal or a lexical form; 0 when unbound."""
-    return 0 if value is None else int(str(value))
-
-
-def _datetime(value: Any) -> datetime | None:
-    """An xsd:dateTime from a datetime, an rdflib literal or a lexical form."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def dataset_iri(base: str) -> URIRef:
@@ -453,3 +365,6 @@ def _data_service(graph: Graph, endpoint: str, dataset: URIRef) -> URIRef:
     ]
     _texts(graph, service, DCTERMS.title, SERVICE_TITLE)
     return service
+
+
+__all__ = ["DatasetStatistics", "dataset_description", "dataset_iri", "dataset_statistics"]

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph
 
 from coopgraph.errors import NotAcceptable, ResourceNotFound
-from coopgraph.server import pages
+from coopgraph.server import pagekit, pages
 from coopgraph.server.negotiation import negotiate
 from coopgraph.server.resources import Namespaces, describe, ontology_document
 
@@ -119,7 +119,7 @@ def not_found(error: ResourceNotFound) -> Response:
     except NotAcceptable:
         media_type = "text/plain"
     if media_type == "text/html":
-        body = render_template("not_found.html", message=str(error), **pages.chrome()).encode()
+        body = render_template("not_found.html", message=str(error), **pagekit.chrome()).encode()
     elif media_type in _RDFLIB_FORMATS:
         body = serialize(Graph(), media_type)
     else:

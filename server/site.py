@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request, send_file, url_for
 from rdflib import Graph
 
 from coopgraph.errors import ResourceNotFound
-from coopgraph.server import dataset, dumps, pages, queries
+from coopgraph.server import dataset, dumps, pagekit, pages, queries
 from coopgraph.server.linkeddata import DOCUMENTS, document, split_suffix
 
 blueprint = Blueprint("pages", __name__)
@@ -149,7 +149,7 @@ def sitemap() -> Response:
     urls.append(url_for("linkeddata.ontology", _external=True))
     root = request.host_url.rstrip("/")
     for row in rows:
-        local = pages.href(row["page"])
+        local = pagekit.href(row["page"])
         if local:
             urls.append(root + local)
     body = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in urls[:SITEMAP_LIMIT])

@@ -13,6 +13,7 @@ FORBIDDEN = {
     "ontology": ("coopgraph.converters", "coopgraph.shapes", "coopgraph.server", "coopgraph.cli"),
     "converters": ("coopgraph.shapes", "coopgraph.server", "coopgraph.cli", "flask"),
     "shapes": ("coopgraph.server", "coopgraph.cli", "flask"),
+    "server": ("coopgraph.cli",),
 }
 
 
