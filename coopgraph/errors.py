@@ -74,6 +74,24 @@ class UnsupportedFormat(InputError):
     status = 415
 
 
+class PayloadTooLarge(InputError):
+    """A request body over the size limit (COOPGRAPH_MAX_UPLOAD_BYTES), not read past it."""
+
+    status = 413
+
+
+class OutsideNamespace(InputError):
+    """A submitted record naming IRIs outside the publisher's namespace and known vocabularies."""
+
+    status = 422
+
+
+class NotOneRecord(InputError):
+    """A submission that is not one record: several partnerships, or more triples than one has."""
+
+    status = 422
+
+
 class StoreError(CoopgraphError):
     """The store cannot do what was asked; nothing already stored is lost."""
 

@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_MEMORY_MB=1024,
         MAX_ROWS=100_000,
         ALLOWED_SERVICES=[],
+        MAX_UPLOAD_BYTES=5 * 1024 * 1024,  # a record submitted to /validate
     )
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
     if test_config:
@@ -37,11 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         settings.PUBLISH_PERSONAL_DATA, str(app.config["PUBLISH_PERSONAL_DATA"])
     )
 
-    from coopgraph.server import linkeddata, site, sparql
+    from coopgraph.server import linkeddata, site, sparql, submission
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(linkeddata.blueprint)
     app.register_blueprint(site.blueprint)
+    app.register_blueprint(submission.blueprint)
     app.register_error_handler(CoopgraphError, _error)
     app.register_error_handler(ResourceNotFound, linkeddata.not_found)
     app.after_request(_cors)
