@@ -177,3 +177,23 @@ class ResourceNotFound(CoopgraphError):
 
     status = 404
     exit_code = 2
+
+
+class NotAuthenticated(CoopgraphError):
+    """A write without a valid bearer token."""
+
+    status = 401
+    exit_code = 2
+
+
+class WritesDisabled(CoopgraphError):
+    """A write to a server with no write token configured."""
+
+    status = 403
+    exit_code = 2
+
+
+class RecordConflict(InputError):
+    """A record that claims another record's id, or is created where one exists already."""
+
+    status = 409

@@ -25,7 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_MEMORY_MB=1024,
         MAX_ROWS=100_000,
         ALLOWED_SERVICES=[],
-        MAX_UPLOAD_BYTES=5 * 1024 * 1024,  # a record submitted to /validate
+        MAX_UPLOAD_BYTES=5 * 1024 * 1024,  # a record submitted to /validate or /records
+        TOKENS=None,  # write tokens, "name:token,name2:token2"; none: writes are off
     )
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
     if test_config:
@@ -38,12 +39,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         settings.PUBLISH_PERSONAL_DATA, str(app.config["PUBLISH_PERSONAL_DATA"])
     )
 
-    from coopgraph.server import linkeddata, site, sparql, submission
+    from coopgraph.server import auth, linkeddata, records, site, sparql, submission
+
+    auth.parse_tokens(app.config["TOKENS"])  # a malformed or short token stops the start here
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(linkeddata.blueprint)
     app.register_blueprint(site.blueprint)
     app.register_blueprint(submission.blueprint)
+    app.register_blueprint(records.blueprint)
     app.register_error_handler(CoopgraphError, _error)
     app.register_error_handler(ResourceNotFound, linkeddata.not_found)
     app.after_request(_cors)

@@ -122,9 +122,22 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     connection.send(("ready", ""))
     while True:
         try:
-            job: Job = connection.recv()
+            job: Job | str = connection.recv()
         except EOFError:
             return
+        if job == "close":  # a write is coming: let go of the store's files
+            del store
+            connection.send(("closed", ""))
+            continue
+        if job == "open":  # the write is done: see the store as it is now
+            try:
+                store = ox.Store.read_only(path)
+            except OSError as error:
+                connection.send(("unavailable", str(error)))
+                return
+            connection.send(("ready", ""))
+            continue
+        assert isinstance(job, Job)
         try:
             options: dict[str, Any] = {"base_iri": job.base_iri}
             if job.default_graphs:
@@ -183,6 +196,7 @@ class QueryExecutor:
         self.store_path = store_path
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.workers = workers
         self._context = multiprocessing.get_context("spawn")  # no RocksDB threads across fork
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(workers):
@@ -263,6 +277,38 @@ class QueryExecutor:
                 self._idle.put(worker)
             else:
                 self._replace(worker)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold every worker, each with the store closed, for the duration of a write.
+
+        pyoxigraph cannot open a store read-only beside a writer safely, so a write waits until
+        the running queries end (each is bounded by the deadline), has the workers let go of
+        the store, and has them open it again afterwards: a query sees the store before a
+        write or after it, never during. Callers must not nest this or run it concurrently.
+        """
+        held: list[_Worker] = []
+        try:
+            for _ in range(self.workers):
+                held.append(self._idle.get(timeout=self.timeout_s + 30))
+            for worker in held:
+                worker.connection.send("close")
+                if not worker.connection.poll(30) or worker.connection.recv()[0] != "closed":
+                    raise StoreUnavailable("a query worker did not let go of the store")
+            yield
+        except queue.Empty as error:
+            raise ExecutorBusy("the query workers stayed busy; the write was not made") from error
+        finally:
+            for worker in held:
+                try:
+                    worker.connection.send("open")
+                    ready = worker.connection.poll(60) and worker.connection.recv()[0] == "ready"
+                except (OSError, EOFError):
+                    ready = False
+                if ready:
+                    self._idle.put(worker)
+                else:
+                    self._replace(worker)
 
     def close(self) -> None:
         """Stop every worker."""

@@ -7,6 +7,7 @@ a page can be slow, never stuck. SELECT rows come back as rdflib terms, CONSTRUC
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -14,6 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.server.executor import Answer, Job, QueryExecutor
+from coopgraph.server.store import EmbeddedStore
 
 Row = dict[str, Node]
 
@@ -22,6 +24,9 @@ def executor() -> QueryExecutor:
     """The app's pool of query workers, started on first use."""
     pool = current_app.extensions.get("coopgraph.executor")
     if pool is None:
+        store = Path(current_app.config["STORE"])
+        if current_app.config.get("TOKENS") and not (store / "CURRENT").exists():
+            EmbeddedStore(store).close()  # writes are on: start from an empty store
         pool = QueryExecutor(
             current_app.config["STORE"],
             workers=int(current_app.config["QUERY_WORKERS"]),

@@ -1,0 +1,58 @@
+"""The server's one writer: a record's graph replaced or deleted while the readers let go.
+
+Writes are serialised (one lock), and each runs with every query worker holding no store (see
+`QueryExecutor.exclusive`): the embedded store is opened read-write for the write alone, in one
+transaction, then closed; the workers then see the new state. A `coopgraph load` running at the
+same moment holds the store's lock: the write fails with StoreBusy (409) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from coopgraph.server.executor import QueryExecutor
+from coopgraph.server.load import ensure_ontology
+from coopgraph.server.store import EmbeddedStore
+from coopgraph.server.store.base import Store, last_load_update
+
+T = TypeVar("T")
+
+
+class RecordWriter:
+    """Stores and deletes records' graphs in the embedded store the endpoint serves."""
+
+    def __init__(self, store_path: Path, executor: QueryExecutor, base: str) -> None:
+        self.store_path = store_path
+        self.executor = executor
+        self.base = base
+        self._lock = threading.Lock()
+
+    def _write(self, change: Callable[[Store], T]) -> T:
+        with self._lock, self.executor.exclusive(), EmbeddedStore(self.store_path) as store:
+            ensure_ontology(store)
+            outcome = change(store)
+            when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            store.update(last_load_update(f"{self.base}{Store.META_GRAPH_PATH}", when))
+            return outcome
+
+    def replace(self, graph_iri: str, ntriples: str, *, must_be_new: bool = False) -> bool:
+        """Replace (or create) a record's graph in one transaction; True if it existed.
+
+        With `must_be_new`, an existing graph is left alone and True is returned.
+        """
+
+        def change(store: Store) -> bool:
+            existed = store.ask(f"ASK {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+            if not (existed and must_be_new):
+                store.replace_graph(graph_iri, ntriples)
+            return existed
+
+        return self._write(change)
+
+    def delete(self, graph_iri: str) -> bool:
+        """Delete a record's graph; True if there was one."""
+        return self._write(lambda store: store.delete_graph(graph_iri))
