@@ -30,7 +30,10 @@ HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
-NOT_APPLICABLE = "read-only public endpoint: updates over HTTP are issue 7"
+NOT_APPLICABLE = (
+    "SPARQL Update is not offered: the endpoint is read-only; records are written, validated"
+    " first, through PUT/POST/DELETE /records"
+)
 
 
 @dataclass(frozen=True)
