@@ -39,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         settings.PUBLISH_PERSONAL_DATA, str(app.config["PUBLISH_PERSONAL_DATA"])
     )
 
-    from coopgraph.server import auth, linkeddata, records, site, sparql, submission
+    from coopgraph.server import auth, linkeddata, openapi, records, site, sparql, submission
 
     auth.parse_tokens(app.config["TOKENS"])  # a malformed or short token stops the start here
 
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(site.blueprint)
     app.register_blueprint(submission.blueprint)
     app.register_blueprint(records.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_error_handler(CoopgraphError, _error)
     app.register_error_handler(ResourceNotFound, linkeddata.not_found)
     app.after_request(_cors)

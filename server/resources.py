@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
+from coopgraph.errors import ResourceNotFound
 from coopgraph.server import queries
 
 W3ID = "https://w3id.org/coopgraph/"
@@ -58,8 +59,9 @@ class Namespaces:
 
 
 def _iri(text: str) -> str:
-    if any(character in text for character in '<>"{}|^`\\ \n'):
-        raise ValueError(f"not an IRI we could mint: {text!r}")
+    """`<text>` for a query; a text no IRI of ours could be is a 404, not a query."""
+    if any(character in text for character in '<>"{}|^`\\ \n\r\t') or not text.isprintable():
+        raise ResourceNotFound(f"{text!r} is not an IRI this server mints")
     return f"<{text}>"
 
 

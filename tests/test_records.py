@@ -188,3 +188,17 @@ def test_bad_ids_in_urls_are_refused(client: FlaskClient) -> None:
 
 def test_samples_are_the_bundled_pages() -> None:
     assert {path.stem for path in SAMPLES.iterdir()} == {RABAT, SALE}
+
+
+def test_openapi_describes_every_route_and_renders(app: Flask, client: FlaskClient) -> None:
+    described = client.get("/openapi.json").get_json()
+    assert described["openapi"].startswith("3.1")
+    rules = {
+        rule.rule.replace("<identifier>", "{id}").replace("<name>", "{name}")
+        for rule in app.url_map.iter_rules()
+    }
+    for path in ("/sparql", "/validate", "/records", "/records/{id}", "/dumps/{name}"):
+        assert path in described["paths"] and path in rules, path
+    assert described["paths"]["/records/{id}"]["put"]["security"] == [{"bearer": []}]
+    page = client.get("/openapi").get_data(as_text=True)
+    assert "PUT /records/{id}" in page and "Authorization: Bearer" in page
