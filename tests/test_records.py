@@ -202,3 +202,53 @@ def test_openapi_describes_every_route_and_renders(app: Flask, client: FlaskClie
     assert described["paths"]["/records/{id}"]["put"]["security"] == [{"bearer": []}]
     page = client.get("/openapi").get_data(as_text=True)
     assert "PUT /records/{id}" in page and "Authorization: Bearer" in page
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description/></rdf:RDF>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "named"),
+    [
+        (b"x" * (5 * 1024 * 1024 + 10), "text/plain", 413, "limit"),
+        (b"<a> <b> <c> .\n<c> <d> <e", "text/turtle", 400, "body:2"),
+        (b"{ not json", "application/json", 400, "column"),
+        (b"%PDF-1.4", "application/pdf", 415, "text/turtle"),
+        (BILLION_LAUGHS.encode(), "application/rdf+xml", 415, "RDF/XML"),
+        (
+            b'{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "x"}',
+            "application/ld+json",
+            400,
+            "context",
+        ),
+        ("Titre\nCaf\u00e9".encode("latin-1"), "text/plain; charset=utf-8", 400, "UTF-8"),
+        (
+            b"<https://evil.example/x> a <https://w3id.org/coopgraph/ontology#Partnership> .",
+            "text/turtle",
+            422,
+            "evil.example",
+        ),
+    ],
+    ids=[
+        "too-large",
+        "bad-turtle",
+        "bad-json",
+        "media-type",
+        "xml-entities",
+        "remote-context",
+        "bad-utf8",
+        "foreign-iris",
+    ],
+)
+def test_bad_input_to_a_write_is_refused_and_changes_nothing(
+    app: Flask, client: FlaskClient, body: bytes, content_type: str, status: int, named: str
+) -> None:
+    before = quads(app)
+    response = client.put(
+        f"/records/{RABAT}", data=body, headers={**AUTH, "Content-Type": content_type}
+    )
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert named.lower() in response.get_data(as_text=True).lower()
+    assert quads(app) == before
