@@ -197,3 +197,9 @@ class RecordConflict(InputError):
     """A record that claims another record's id, or is created where one exists already."""
 
     status = 409
+
+
+class RequestTimedOut(CoopgraphError):
+    """The client did not send its whole request in time: 408, and the connection closes."""
+
+    status = 408

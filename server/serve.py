@@ -31,16 +31,10 @@ from gunicorn.http2.negotiation import prior_knowledge_allowed
 from gunicorn.util import write_nonblock
 from gunicorn.workers.gthread import ThreadWorker
 
-from coopgraph.errors import CoopgraphError, InputError
+from coopgraph.errors import InputError, RequestTimedOut
 
 #: Seconds a request may take to arrive, headers and body (COOPGRAPH_REQUEST_TIMEOUT_S).
 REQUEST_TIMEOUT_S = 10
-
-
-class RequestTimedOut(CoopgraphError):
-    """The client did not send its whole request in time: 408, and the connection closes."""
-
-    status = 408
 
 
 class _DeadlineReader(SocketUnreader):  # type: ignore[misc]
