@@ -4,6 +4,8 @@
 # them into the embedded store out/store, and serve it: http://127.0.0.1:5000/sparql (Ctrl-C stops).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The IRIs the data mints dereference on this very server (a BASE set outside wins).
+export COOPGRAPH_BASE="${COOPGRAPH_BASE:-http://localhost:${PORT:-5000}/}"
 bash scripts/setup.sh
 mkdir -p out
 for format in turtle trig nquads jsonld; do
@@ -17,5 +19,5 @@ cat out/validation.txt
 .venv/bin/coopgraph load data/atlas --store out/store
 .venv/bin/coopgraph stats --store out/store
 echo "RDF and validation reports of the bundled records written to out/: $(ls out | tr '\n' ' ')"
-echo "try: curl 'http://127.0.0.1:${PORT:-5000}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D'"
+echo "browse ${COOPGRAPH_BASE}, or try: curl 'http://127.0.0.1:${PORT:-5000}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D'"
 exec .venv/bin/coopgraph serve --store out/store --port "${PORT:-5000}"
