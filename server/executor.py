@@ -114,12 +114,20 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     if memory_bytes:
         # Heap and anonymous mappings: a query past it aborts this worker, not the server.
         resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
-    try:
-        store = ox.Store.read_only(path)
-    except OSError as error:
-        connection.send(("unavailable", str(error)))
+
+    def open_store() -> ox.Store | None:
+        """The store, read-only, announced ready; None (and why, sent) when it cannot open."""
+        try:
+            opened = ox.Store.read_only(path)
+        except OSError as error:
+            connection.send(("unavailable", str(error)))
+            return None
+        connection.send(("ready", ""))
+        return opened
+
+    store = open_store()
+    if store is None:
         return
-    connection.send(("ready", ""))
     while True:
         try:
             job: Job | str = connection.recv()
@@ -130,12 +138,9 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
             connection.send(("closed", ""))
             continue
         if job == "open":  # the write is done: see the store as it is now
-            try:
-                store = ox.Store.read_only(path)
-            except OSError as error:
-                connection.send(("unavailable", str(error)))
+            store = open_store()
+            if store is None:
                 return
-            connection.send(("ready", ""))
             continue
         assert isinstance(job, Job)
         try:

@@ -18,7 +18,7 @@ from rdflib import Graph
 
 from coopgraph.errors import NotAcceptable, ResourceNotFound
 from coopgraph.server import pagekit, pages
-from coopgraph.server.negotiation import negotiate
+from coopgraph.server.negotiation import RDFLIB_FORMATS, negotiate
 from coopgraph.server.resources import Namespaces, describe, ontology_document
 
 blueprint = Blueprint("linkeddata", __name__)
@@ -32,12 +32,6 @@ DOCUMENTS = {
     "application/rdf+xml": "rdf",
 }
 _BY_SUFFIX = {suffix: media_type for media_type, suffix in DOCUMENTS.items()}
-_RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/ld+json": "json-ld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-}
 _PREFIXES = {
     "coop": "https://w3id.org/coopgraph/ontology#",
     "coopv": "https://w3id.org/coopgraph/vocab/",
@@ -67,7 +61,7 @@ def serialize(graph: Graph, media_type: str) -> bytes:
     """RDF in one of our document formats, with the usual prefixes bound."""
     for prefix, namespace in _PREFIXES.items():
         graph.bind(prefix, namespace, override=False)
-    return graph.serialize(format=_RDFLIB_FORMATS[media_type], encoding="utf-8")
+    return graph.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
 
 
 def _choose(fixed: str | None) -> tuple[str, bool]:
@@ -120,7 +114,7 @@ def not_found(error: ResourceNotFound) -> Response:
         media_type = "text/plain"
     if media_type == "text/html":
         body = render_template("not_found.html", message=str(error), **pagekit.chrome()).encode()
-    elif media_type in _RDFLIB_FORMATS:
+    elif media_type in RDFLIB_FORMATS:
         body = serialize(Graph(), media_type)
     else:
         body = f"{error}\n".encode()

@@ -26,6 +26,15 @@ RDF_GRAPHS = {
     "application/trig": "trig",
     "application/n-quads": "nquads",
 }
+#: rdflib's serializer names of the RDF media types we write with rdflib.
+RDFLIB_FORMATS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+}
 #: Names clients commonly send as `format` for the same media types.
 _ALIASES = {
     "srj": "json",

@@ -23,19 +23,11 @@ from coopgraph.server.description import service_description
 from coopgraph.server.examples import DEFAULT_QUERY, EXAMPLES
 from coopgraph.server.executor import Answer, Job
 from coopgraph.server.guard import query_form, refuse_outbound
-from coopgraph.server.negotiation import RDF_GRAPHS, SPARQL_RESULTS, negotiate
+from coopgraph.server.negotiation import RDF_GRAPHS, RDFLIB_FORMATS, SPARQL_RESULTS, negotiate
 from coopgraph.server.protocol import parse_operation
 from coopgraph.server.queries import executor
 
 blueprint = Blueprint("sparql", __name__)
-_RDFLIB_NAMES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-}
 
 
 def _wants_html() -> bool:
@@ -65,7 +57,7 @@ def endpoint() -> Response:
     if operation is None:
         media_type = negotiate(RDF_GRAPHS, accept, format_)
         description = service_description(endpoint_url)
-        body = description.serialize(format=_RDFLIB_NAMES[media_type])
+        body = description.serialize(format=RDFLIB_FORMATS[media_type])
         return Response(body, mimetype=media_type, headers={"Vary": "Accept"})
     if operation.kind == "update":
         raise ReadOnlyEndpoint("this endpoint is read-only: updates are refused")
