@@ -3,7 +3,8 @@
 Unchanged sources are skipped before any work (the stored graph carries the source's hash and
 the converter's version). Records are converted and validated in parallel; the parent process
 alone writes, one transaction a record, so a load killed at any moment leaves every record as it
-was or as it is now, and the next load finishes the job.
+was or as it is now, and the next load finishes the job. A first load (the store holds no record)
+is written in bulk beside the store and swapped in whole (`Store.record_writer`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from coopgraph.ontology import COOP, ONTOLOGY_IRI, load
 from coopgraph.server.store.base import Store, last_load_update
 from coopgraph.shapes.batch import validate_paths
 from coopgraph.shapes.report import RecordReport
-
-#: Records stored between two flushes of the store's write buffers (memory flat in N).
-FLUSH_EVERY = 500
 
 
 @dataclass
@@ -121,22 +119,21 @@ def load_paths(
     changed = list(_changed(files, stored, options))
     summary.unchanged = len(files) - len(changed)
     progress(summary.unchanged)
-    for record in validate_paths(changed, options, with_graph=True, jobs=jobs):
-        progress(1)
-        if record.error is not None:
-            summary.unreadable += 1
-            report(record, "unreadable")
-        elif record.conforms or force:
-            assert record.graph_iri is not None and record.graph_ntriples is not None
-            store.replace_graph(record.graph_iri, record.graph_ntriples)
-            summary.loaded += 1
-            if summary.loaded % FLUSH_EVERY == 0:
-                store.flush()
-            summary.forced += not record.conforms
-            report(record, "loaded" if record.conforms else "forced")
-        else:
-            summary.refused += 1
-            report(record, "refused")
+    with store.record_writer(first_load=not stored) as write:
+        for record in validate_paths(changed, options, with_graph=True, jobs=jobs):
+            progress(1)
+            if record.error is not None:
+                summary.unreadable += 1
+                report(record, "unreadable")
+            elif record.conforms or force:
+                assert record.graph_iri is not None and record.graph_ntriples is not None
+                write(record.graph_iri, record.graph_ntriples)
+                summary.loaded += 1
+                summary.forced += not record.conforms
+                report(record, "loaded" if record.conforms else "forced")
+            else:
+                summary.refused += 1
+                report(record, "refused")
     if summary.loaded:
         when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         store.update(last_load_update(f"{options.base}{Store.META_GRAPH_PATH}", when))

@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, literal_values
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from bench.synthetic import write_pages
 from coopgraph.converters.pipeline import convert_file
@@ -21,6 +22,7 @@ from coopgraph.server.store import EmbeddedStore
 COOPGRAPH = str(Path(sys.executable).parent / "coopgraph")
 SALE_GRAPH = "http://localhost:5000/graph/partnership/sale-woippy"
 PAGES = 240
+FIRST = 20  # records loaded before the killed load, so that it writes one record at a time
 
 
 def _load(pages: Path, store: Path) -> subprocess.Popen[bytes]:
@@ -45,40 +47,39 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
-    pages: Path, tmp_path: Path
-) -> None:
-    store = tmp_path / "store"
-    # Kill once records are being written: wait for the first ones, not for a fixed time.
-    process = _load(pages, store)
+def _kill_when(process: subprocess.Popen[bytes], started: Callable[[], bool]) -> None:
+    """SIGKILL the load once `started` says it is writing (not after a fixed time)."""
     deadline = time.monotonic() + 120
-    killed_after = None
     while time.monotonic() < deadline and process.poll() is None:
-        wal = (
-            [f for f in store.glob("*.log") if f.stat().st_size > 200_000] if store.exists() else []
-        )
-        if wal:
+        if started():
             time.sleep(0.3)
             os.kill(process.pid, signal.SIGKILL)
-            killed_after = True
             break
         time.sleep(0.05)
     process.wait()
-    assert killed_after and process.returncode == -signal.SIGKILL, "the load ended before the kill"
+    assert process.returncode == -signal.SIGKILL, "the load ended before the kill"
 
-    stored = _stored(store)
+
+def _record_graphs(dataset: Dataset) -> dict[str, Graph]:
+    return {
+        str(g.identifier): g
+        for g in dataset.graphs()
+        if len(g) and "/graph/partnership/" in str(g.identifier)
+    }
+
+
+def _assert_whole(records: dict[str, Graph], pages: Path) -> None:
     options = ConversionOptions()
-    by_graph = {str(g.identifier): g for g in stored.graphs() if len(g)}
-    records = {iri for iri in by_graph if "/graph/partnership/" in iri}
-    assert 0 < len(records) < PAGES, f"{len(records)} records: kill not mid-way"
     for path in sorted(pages.iterdir()):
         expected = convert_file(path, options)
         iri = str(expected.graph_iri)
         if iri in records:
-            assert literal_values(by_graph[iri]) == literal_values(expected.graph), (
+            assert literal_values(records[iri]) == literal_values(expected.graph), (
                 f"{iri} is not whole"
             )
 
+
+def _reload_finishes(pages: Path, store: Path, already: int) -> None:
     finished = subprocess.run(
         [COOPGRAPH, "load", str(pages), "--store", str(store)],
         capture_output=True,
@@ -86,15 +87,67 @@ def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
         check=False,
     )
     assert finished.returncode == 0, finished.stderr
-    assert f"{PAGES - len(records)} loaded" in finished.stderr
-    assert f"{len(records)} unchanged" in finished.stderr
-    final = _stored(store)
-    assert len([g for g in final.graphs() if "/graph/partnership/" in str(g.identifier)]) == PAGES
-    sample = sorted(pages.iterdir())[PAGES // 2]
-    expected = convert_file(sample, options)
-    assert literal_values(final.graph(URIRef(str(expected.graph_iri)))) == literal_values(
-        expected.graph
-    )
+    assert f"{PAGES - already} loaded" in finished.stderr
+    assert f"{already} unchanged" in finished.stderr
+    final = _record_graphs(_stored(store))
+    assert len(final) == PAGES
+    _assert_whole(final, pages)
+
+
+def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
+    pages: Path, tmp_path: Path
+) -> None:
+    """A load into a store holding records writes one transaction a record: kill it mid-way."""
+    store = tmp_path / "store"
+    first = [str(path) for path in sorted(pages.iterdir())[:FIRST]]
+    subprocess.run([COOPGRAPH, "load", *first, "--store", str(store)], check=True)
+    wal_before = {f: f.stat().st_size for f in store.glob("*.log")}
+
+    def writing() -> bool:
+        return any(f.stat().st_size > wal_before.get(f, 0) + 200_000 for f in store.glob("*.log"))
+
+    _kill_when(_load(pages, store), writing)
+
+    records = _record_graphs(_stored(store))
+    assert FIRST < len(records) < PAGES, f"{len(records)} records: kill not mid-way"
+    _assert_whole(records, pages)
+    _reload_finishes(pages, store, already=len(records))
+
+
+def test_sigkill_mid_first_load_leaves_the_store_as_it_was_and_reload_finishes(
+    pages: Path, tmp_path: Path
+) -> None:
+    """A first load is built beside the store and swapped in whole: killed, it left nothing."""
+    store = tmp_path / "store"
+    loading = tmp_path / "store.loading"
+
+    def building() -> bool:
+        return loading.exists() and any(loading.glob("*.sst"))
+
+    _kill_when(_load(pages, store), building)
+
+    assert loading.exists(), "the kill came after the swap"
+    assert _record_graphs(_stored(store)) == {}  # opening it for writing discards the staging
+    assert not loading.exists()
+    _reload_finishes(pages, store, already=0)
+
+
+@pytest.mark.parametrize("store_left", [True, False], ids=["before-first-rename", "between"])
+def test_a_swap_killed_mid_way_is_finished_when_the_store_is_next_opened(
+    pages: Path, tmp_path: Path, store_left: bool
+) -> None:
+    """Killed after the new store was marked whole: the next writer puts it in place."""
+    built = tmp_path / "built"
+    subprocess.run([COOPGRAPH, "load", str(pages), "--store", str(built)], check=True)
+    store = tmp_path / "store"
+    if store_left:
+        EmbeddedStore(store).close()  # the old store, still in place
+    built.rename(tmp_path / "store.complete")
+    (tmp_path / "store.replaced").mkdir()  # a leftover of an older swap
+
+    with EmbeddedStore(store) as reopened:
+        assert reopened.stats().records == PAGES
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("store")) == ["store"]
 
 
 def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(

@@ -7,7 +7,8 @@ or deleting a record is replacing or dropping one graph: one transaction, never 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -20,6 +21,11 @@ PREFIXES = f"""PREFIX coop: <{COOP._NS}>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX dct: <http://purl.org/dc/terms/>
 """
+#: Records stored between two flushes of the store's write buffers (memory flat in N).
+FLUSH_EVERY = 500
+#: Writes one record: its graph IRI and its N-Triples.
+RecordWriter = Callable[[str, str], None]
+
 #: The results formats `query_to` can write, by media type.
 RESULT_FORMATS = {
     "json": "application/sparql-results+json",
@@ -116,6 +122,24 @@ class Store(ABC):
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
             f"FILTER (?s = <{_iri(iri)}>) }}"
         )
+
+    @contextmanager
+    def record_writer(self, *, first_load: bool = False) -> Iterator[RecordWriter]:
+        """Somewhere to write records, each replacing its graph in one transaction.
+
+        `first_load` says the store holds no records yet: a store may then build them faster,
+        all at once (visible together when the block ends without error, none if it does not).
+        """
+        written = 0
+
+        def write(graph_iri: str, ntriples: str) -> None:
+            nonlocal written
+            self.replace_graph(graph_iri, ntriples)
+            written += 1
+            if written % FLUSH_EVERY == 0:
+                self.flush()
+
+        yield write
 
     def flush(self) -> None:  # noqa: B027 - remote stores manage their own memory
         """Write buffered data out, so that a long load keeps its memory flat."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -10,13 +14,18 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
+from coopgraph.server.store import staging
 from coopgraph.server.store.base import (
     RDF_FORMATS,
     RESULT_FORMATS,
+    RecordWriter,
     Store,
     _iri,
     replace_graph_update,
 )
+
+#: N-Quads handed to pyoxigraph's bulk loader at a time during a first load (memory flat in N).
+BULK_CHUNK_BYTES = 64 * 2**20
 
 #: pyoxigraph's writers of query results and of graphs, by media type.
 RESULT_WRITERS = {
@@ -43,12 +52,25 @@ class EmbeddedStore(Store):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
+        self._lock: int | None = None
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = staging.lock(path)
+            staging.recover(path)
         try:
-            if read_only:
-                self._store = ox.Store.read_only(str(path))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
+            self._store = self._open()
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _open(self) -> ox.Store:
+        """pyoxigraph's store at `path`, or a clear StoreBusy / StoreUnavailable."""
+        path = self.path
+        try:
+            if self.read_only:
+                return ox.Store.read_only(str(path))
+            path.mkdir(parents=True, exist_ok=True)
+            return ox.Store(str(path))
         except OSError as error:
             text = str(error)
             if "lock" in text.lower():
@@ -136,7 +158,94 @@ class EmbeddedStore(Store):
                 hint="check the free disk space; records already written are whole",
             ) from error
 
+    @contextmanager
+    def record_writer(self, *, first_load: bool = False) -> Iterator[RecordWriter]:
+        """A first load is bulk-loaded into a staging store, swapped in once whole (`staging`)."""
+        if not first_load or self.read_only:
+            with super().record_writer() as write:
+                yield write
+            return
+        loading = staging.sibling(self.path, "loading")
+        shutil.rmtree(loading, ignore_errors=True)
+        built = _BulkStore(loading)
+        try:
+            copy = io.BytesIO()  # what the store holds besides records: ontology, bookkeeping
+            self._store.dump(copy, ox.RdfFormat.N_QUADS)
+            built.add(copy.getvalue().decode("utf-8"))
+            yield built.write
+            built.close()
+        except BaseException:
+            built.discard()
+            raise
+        if not built.records:
+            shutil.rmtree(loading, ignore_errors=True)
+            return
+        self._store.flush()
+        del self._store
+        try:
+            staging.swap_in(self.path)
+        finally:
+            self._store = self._open()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
+
     def close(self) -> None:
         if not self.read_only:  # a read-only store has nothing to flush (pyoxigraph refuses)
             self._store.flush()
         del self._store
+        self._unlock()
+
+
+class _BulkStore:
+    """A staging store filled with pyoxigraph's bulk loader, a chunk of N-Quads at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records = 0
+        self._store = ox.Store(str(path))
+        self._pending: list[str] = []
+        self._pending_bytes = 0
+
+    def write(self, graph_iri: str, ntriples: str) -> None:
+        """Add one record's graph (rdflib's N-Triples: one `s p o .` a line) as N-Quads."""
+        if not ntriples.endswith("\n"):
+            ntriples += "\n"
+        nquads = ntriples.replace(" .\n", f" <{_iri(graph_iri)}> .\n")
+        if nquads.count("\n") != ntriples.count(" .\n"):
+            raise ValueError(f"not one triple a line: the N-Triples of {graph_iri}")
+        self.add(nquads)
+        self.records += 1
+
+    def add(self, nquads: str) -> None:
+        self._pending.append(nquads)
+        self._pending_bytes += len(nquads)
+        if self._pending_bytes >= BULK_CHUNK_BYTES:
+            self._load_pending()
+
+    def _load_pending(self) -> None:
+        data = "".join(self._pending).encode("utf-8")
+        self._pending.clear()
+        self._pending_bytes = 0
+        try:
+            self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        except OSError as error:
+            raise StoreUnavailable(
+                f"cannot write the new store at {self.path}: {error}",
+                hint="check the free disk space (a first load needs the store's size again "
+                "while it is built); the store was left as it was",
+            ) from error
+
+    def close(self) -> None:
+        """Load what is pending and write everything to disk."""
+        self._load_pending()
+        self._store.flush()
+        del self._store
+
+    def discard(self) -> None:
+        """Drop the staging store (the real one is untouched)."""
+        if hasattr(self, "_store"):
+            del self._store
+        shutil.rmtree(self.path, ignore_errors=True)
