@@ -203,6 +203,9 @@ class QueryExecutor:
         self.memory_mb = memory_mb
         self.workers = workers
         self._context = multiprocessing.get_context("spawn")  # no RocksDB threads across fork
+        #: Which state of the store the workers serve: one more after each `exclusive()` section,
+        #: so that an answer computed before a write is never taken for one computed after it.
+        self.generation = 0
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(workers):
             self._idle.put(self._start())
@@ -304,6 +307,9 @@ class QueryExecutor:
         except queue.Empty as error:
             raise ExecutorBusy("the query workers stayed busy; the write was not made") from error
         finally:
+            # Before any worker serves again: a query that gets one now counts as after the write.
+            # Sections never overlap, so this increment has no concurrent writer.
+            self.generation += 1
             for worker in held:
                 try:
                     worker.connection.send("open")
