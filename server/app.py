@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERY_WORKERS=2,
         QUERY_MEMORY_MB=1024,
         MAX_ROWS=100_000,
+        RESULT_CACHE_MB=64,  # answers kept in memory for repeated queries; 0: none
         ALLOWED_SERVICES=[],
         MAX_UPLOAD_BYTES=5 * 1024 * 1024,  # a record submitted to /validate or /records
         TOKENS=None,  # write tokens, "name:token,name2:token2"; none: writes are off
@@ -63,7 +64,9 @@ def _error(error: CoopgraphError) -> Response:
 def _cors(response: Response) -> Response:
     """Any origin may query (no credentials): notebooks and editors elsewhere can use it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Coopgraph-Row-Limit, Coopgraph-Truncated"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "Coopgraph-Row-Limit, Coopgraph-Truncated, Coopgraph-Cache"
+    )
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Authorization"

@@ -1,7 +1,8 @@
 """The server's own queries (pages, resource descriptions, dataset figures), run like any other.
 
 They go through the same pool of killable query workers as `/sparql`, with the same deadline:
-a page can be slow, never stuck. SELECT rows come back as rdflib terms, CONSTRUCT as a Graph.
+a page can be slow, never stuck; and through the same cache of answers, as pages repeat the
+same queries. SELECT rows come back as rdflib terms, CONSTRUCT as a Graph.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import current_app
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from coopgraph.server.cache import ResultCache
 from coopgraph.server.executor import Answer, Job, QueryExecutor
 from coopgraph.server.store import EmbeddedStore
 
@@ -37,8 +39,18 @@ def executor() -> QueryExecutor:
     return pool
 
 
+def results() -> ResultCache:
+    """The app's cache of answers (COOPGRAPH_RESULT_CACHE_MB; 0 turns it off)."""
+    cache = current_app.extensions.get("coopgraph.results")
+    if cache is None:
+        megabytes = float(current_app.config["RESULT_CACHE_MB"])
+        cache = ResultCache(executor(), int(megabytes * 2**20))
+        current_app.extensions["coopgraph.results"] = cache
+    return cache
+
+
 def _answer(query: str, media_type: str) -> bytes:
-    chunks = executor().run(Job(query, media_type))
+    chunks, _ = results().run(Job(query, media_type))
     return b"".join(chunk for chunk in chunks if not isinstance(chunk, Answer))
 
 

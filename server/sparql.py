@@ -1,7 +1,8 @@
 """The /sparql blueprint: SPARQL 1.1 Protocol queries, the service description, nothing else.
 
 The route only chains the tested parts: parse the request, refuse updates and outbound
-operations, negotiate the media type, run the query in a killable worker, stream the answer.
+operations, negotiate the media type, run the query in a killable worker (or find its answer
+in memory, server/cache.py), stream the answer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from coopgraph.server.executor import Answer, Job
 from coopgraph.server.guard import query_form, refuse_outbound
 from coopgraph.server.negotiation import RDF_GRAPHS, RDFLIB_FORMATS, SPARQL_RESULTS, negotiate
 from coopgraph.server.protocol import parse_operation
-from coopgraph.server.queries import executor
+from coopgraph.server.queries import results
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -75,9 +76,9 @@ def endpoint() -> Response:
         endpoint_url,
         max_rows,
     )
-    chunks = executor().run(job)
+    chunks, hit = results().run(job)
     first = next(chunks, b"")  # a bad query fails here, before the status line is sent
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept", "Coopgraph-Cache": "hit" if hit else "miss"}
     if isinstance(first, Answer):
         # Truncation is announced, never silent: a header a client (or the editor) can read.
         headers["Coopgraph-Row-Limit"] = str(max_rows)
