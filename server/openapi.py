@@ -85,15 +85,27 @@ def _sparql() -> dict[str, Any]:
         {"name": "named-graph-uri", "in": "query", "schema": {"type": "string"}},
         {"name": "format", "in": "query", "schema": {"type": "string"}},
     ]
-    answers = {
-        "200": _answer(
-            "Results (SELECT/ASK or CONSTRUCT/DESCRIBE), the service description without a "
-            "query, or the editor for a browser",
-            *results,
-            "text/html",
-        ),
-        **_errors(400, 403, 406, 415, 503),
+    answered = _answer(
+        "Results (SELECT/ASK or CONSTRUCT/DESCRIBE), the service description without a "
+        "query, or the editor for a browser",
+        *results,
+        "text/html",
+    )
+    answered["headers"] = {
+        "Coopgraph-Cache": {
+            "schema": {"type": "string", "enum": ["hit", "miss"]},
+            "description": "results: hit when answered from memory (COOPGRAPH_RESULT_CACHE_MB)",
+        },
+        "Coopgraph-Truncated": {
+            "schema": {"type": "string", "enum": ["true", "false"]},
+            "description": "SELECT results: whether rows were cut at Coopgraph-Row-Limit",
+        },
+        "Coopgraph-Row-Limit": {
+            "schema": {"type": "string"},
+            "description": "SELECT results: the most rows an answer has (COOPGRAPH_MAX_ROWS)",
+        },
     }
+    answers = {"200": answered, **_errors(400, 403, 406, 415, 503)}
     return {
         "get": {
             "summary": "SPARQL 1.1 query (read-only)",
