@@ -73,6 +73,13 @@ def _store_errors() -> Iterator[None]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_store_options
 @click.option("--force", is_flag=True, help="Store records with violations too (and say so).")
+@click.option(
+    "--bulk/--no-bulk",
+    default=True,
+    show_default=True,
+    help="Into a store holding no records, build the records beside it in bulk and swap them "
+    "in whole (faster); --no-bulk writes one transaction a record even then.",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes (default: one a core).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
@@ -83,6 +90,7 @@ def load(
     update_endpoint: str | None,
     graph_store: str | None,
     force: bool,
+    bulk: bool,
     jobs: int | None,
     lang: str,
     base: str | None,
@@ -117,7 +125,14 @@ def load(
     ):
         advance = bar.update if hasattr(bar, "update") else (lambda done: None)
         summary = load_paths(
-            files, store, options, force=force, jobs=jobs, report=report, progress=advance
+            files,
+            store,
+            options,
+            force=force,
+            bulk=bulk,
+            jobs=jobs,
+            report=report,
+            progress=advance,
         )
     click.echo(summary.line(), err=True)
     sys.exit(summary.exit_code)

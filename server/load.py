@@ -105,12 +105,14 @@ def load_paths(
     options: ConversionOptions,
     *,
     force: bool = False,
+    bulk: bool = True,
     jobs: int | None = None,
     report: Callable[[RecordReport, str], None] = lambda report, outcome: None,
     progress: Callable[[int], None] = lambda done: None,
 ) -> LoadSummary:
     """Load each file: skip it unchanged, store it if it conforms (or `force`), else refuse it.
 
+    `bulk` lets a store holding no records build them all at once (`Store.record_writer`).
     `report` hears of each record processed, `progress` of how many more files are done.
     """
     summary = LoadSummary()
@@ -119,7 +121,7 @@ def load_paths(
     changed = list(_changed(files, stored, options))
     summary.unchanged = len(files) - len(changed)
     progress(summary.unchanged)
-    with store.record_writer(first_load=not stored) as write:
+    with store.record_writer(first_load=bulk and not stored) as write:
         for record in validate_paths(changed, options, with_graph=True, jobs=jobs):
             progress(1)
             if record.error is not None:

@@ -174,3 +174,68 @@ def test_a_load_while_the_store_is_in_use_fails_clearly_and_changes_nothing(
     after = _stored(store)
     assert len([g for g in after.graphs() if "/graph/partnership/" in str(g.identifier)]) == 2
     assert literal_values(after.graph(URIRef(SALE_GRAPH))) == before
+
+
+FULL_DISK = """
+mount -t tmpfs -o size=8m tmpfs "$DISK" || exit 90
+if [ -n "$FIRST" ]; then "$COOPGRAPH" load $FIRST --store "$DISK/store" --jobs 1 || exit 91; fi
+"$COOPGRAPH" load "$PAGES" --store "$DISK/store" --jobs 1 2>"$OUT/stderr"
+echo $? > "$OUT/status"
+ls -A "$DISK" > "$OUT/listing"
+cp -a "$DISK/store" "$OUT/store"
+"""
+
+
+def _load_on_a_full_disk(pages: Path, tmp_path: Path, first: list[str]) -> tuple[int, str, Path]:
+    """Load `pages` into a store on an 8 MiB disk (after `first`); (status, stderr, store copy).
+
+    The disk is a tmpfs mounted in a private mount namespace (`unshare`), so no root is needed
+    where user namespaces are allowed; the store is copied out before the namespace ends.
+    """
+    disk, out = tmp_path / "disk", tmp_path / "out"
+    disk.mkdir()
+    out.mkdir()
+    environment = {
+        **os.environ,
+        "DISK": str(disk),
+        "OUT": str(out),
+        "COOPGRAPH": COOPGRAPH,
+        "PAGES": str(pages),
+        "FIRST": " ".join(first),
+    }
+    command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FULL_DISK]
+    try:
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    except FileNotFoundError:
+        pytest.skip("unshare (util-linux) is missing")
+    if done.returncode == 90 or "unshare:" in done.stderr:
+        pytest.skip(f"cannot mount a small disk here (user namespaces?): {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    assert "store.loading" not in (out / "listing").read_text()  # nothing left half-built
+    return int((out / "status").read_text()), (out / "stderr").read_text(), out / "store"
+
+
+def test_a_full_disk_is_a_clear_error_and_loses_nothing_already_stored(
+    pages: Path, tmp_path: Path
+) -> None:
+    first = [str(path) for path in sorted(pages.iterdir())[:FIRST]]
+    status, errors, store = _load_on_a_full_disk(pages, tmp_path, first)
+
+    assert status == 3, errors
+    assert "No space left on device" in errors and "check the free disk space" in errors
+    assert "Traceback" not in errors
+    records = _record_graphs(_stored(store))
+    assert FIRST <= len(records) < PAGES
+    _assert_whole(records, pages)
+
+
+def test_a_full_disk_during_a_first_load_leaves_the_store_as_it_was(
+    pages: Path, tmp_path: Path
+) -> None:
+    status, errors, store = _load_on_a_full_disk(pages, tmp_path, [])
+
+    assert status == 3, errors
+    assert "cannot write the new store" in errors and "the store was left as it was" in errors
+    assert "Traceback" not in errors
+    assert _record_graphs(_stored(store)) == {}
+    _reload_finishes(pages, store, already=0)  # on a disk with room, the next load does it

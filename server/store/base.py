@@ -14,6 +14,7 @@ from typing import IO
 
 from rdflib import Graph
 
+from coopgraph.errors import StoreError
 from coopgraph.ontology import COOP
 
 #: Prefixes for the queries the store interface runs itself.
@@ -150,8 +151,12 @@ class Store(ABC):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        try:
+            self.close()
+        except StoreError:
+            if exc_type is None:
+                raise  # else the error that ended the block says more (a full disk, once)
 
 
 def _iri(text: str) -> str:

@@ -193,10 +193,12 @@ class EmbeddedStore(Store):
             self._lock = None
 
     def close(self) -> None:
-        if not self.read_only:  # a read-only store has nothing to flush (pyoxigraph refuses)
-            self._store.flush()
-        del self._store
-        self._unlock()
+        try:
+            if not self.read_only:  # a read-only store has nothing to flush (pyoxigraph refuses)
+                self.flush()
+        finally:
+            del self._store
+            self._unlock()
 
 
 class _BulkStore:
@@ -234,7 +236,7 @@ class _BulkStore:
         except OSError as error:
             raise StoreUnavailable(
                 f"cannot write the new store at {self.path}: {error}",
-                hint="check the free disk space (a first load needs the store's size again "
+                hint="check the free disk space (a first load needs room for the whole new store "
                 "while it is built); the store was left as it was",
             ) from error
 
