@@ -12,8 +12,9 @@ Mix (bench/soak_mix.py, weights by `--mix`): SPARQL lookups of one resource by I
 GET of /id/… IRIs as Turtle and as HTML, POST /validate of a page, and authenticated writes:
 PUT /records/{id} of new records and of stored ones with new content. Reads never name what the
 soak rewrites, so a 404 is a real one. Partnership pages are left out of the HTML mix unless
-`--html-partnerships`: each takes over 30 s at 2,000 records (its funding query), which would
-make the soak a test of the timeout alone.
+`--html-partnerships`: at 2,000 records one takes from 7 s to over 30 s (its funding query),
+holding a query worker, and every write waits for all of them: the soak would measure that alone
+(a 60 s run with them: 4.7 req/s instead of 18, a write waiting 31 s, 3 timeouts).
 
 Capacity: a ramp of closed-loop steps (each `--ramp-seconds`/5 long, at least 3 s) with 1, 2,
 4, … clients; the clients are doubled while the throughput rises by 10 % or more and the p95
