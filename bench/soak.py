@@ -380,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seconds < WARM_UP_S + 10:
         parser.error(f"--seconds must be at least {WARM_UP_S + 10:.0f} (warm-up and an end)")
     signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
     try:
         return soak(args)
     except KeyboardInterrupt:
