@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from coopgraph.server.executor import Answer, Job, QueryExecutor
+from coopgraph.server.executor import Answer, Executor, Job
 
 #: A kept answer may take at most this share of the whole cache.
 ENTRY_SHARE = 8
@@ -48,9 +48,7 @@ def _weight(job: Job, body: bytes) -> int:
 class ResultCache:
     """The answers of one executor's queries, up to `max_bytes` in all."""
 
-    def __init__(
-        self, executor: QueryExecutor, max_bytes: int, entry_bytes: int | None = None
-    ) -> None:
+    def __init__(self, executor: Executor, max_bytes: int, entry_bytes: int | None = None) -> None:
         self.executor = executor
         self.max_bytes = max_bytes
         self.entry_bytes = max_bytes // ENTRY_SHARE if entry_bytes is None else entry_bytes
@@ -121,7 +119,7 @@ class ResultCache:
             self._keep(job, generation, b"".join(kept), answer)
 
     def run(self, job: Job) -> tuple[Iterator[bytes | Answer], bool]:
-        """The answer's chunks as `QueryExecutor.run` gives them, and whether memory gave them."""
+        """The answer's chunks as `Executor.run` gives them, and whether memory gave them."""
         if self.max_bytes <= 0:
             return self.executor.run(job), False
         found = self.lookup(job)

@@ -1,5 +1,8 @@
 """Queries run where they can be stopped: a pool of worker processes over the embedded store.
 
+`Executor` is what the app asks of whatever runs its queries: this pool, or a pool of connections
+to a remote SPARQL 1.1 store (server/remote_executor.py); `queries.executor()` chooses.
+
 pyoxigraph cannot cancel a query in-process. Each worker process opens the store read-only
 and runs one query at a time; results stream back over a pipe in chunks. A query still running
 at its deadline has its worker killed (its CPU and memory freed at once) and replaced, and the
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from coopgraph.errors import (
     ExecutorBusy,
@@ -52,6 +55,26 @@ class Answer:
 
     truncated: bool = False
     rows: int | None = None
+    limit: int | None = None  # the cap that cut it, when not the job's own (a remote store's)
+
+
+class Executor(Protocol):
+    """Runs the app's queries: streams each answer, within a deadline, a few at a time."""
+
+    timeout_s: float
+
+    @property
+    def generation(self) -> int:
+        """Which state of the store answers come from: it changes after every write."""
+
+    def run(self, job: Job) -> Iterator[bytes | Answer]:
+        """The answer's bytes, streamed (a capped SELECT first yields an `Answer`)."""
+
+    def exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """Around a write: afterwards `generation` has changed, and queries see the write."""
+
+    def close(self) -> None:
+        """Let go of the workers or connections."""
 
 
 def _term_json(term: Any) -> dict[str, str]:

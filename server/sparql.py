@@ -81,7 +81,7 @@ def endpoint() -> Response:
     headers = {"Vary": "Accept", "Coopgraph-Cache": "hit" if hit else "miss"}
     if isinstance(first, Answer):
         # Truncation is announced, never silent: a header a client (or the editor) can read.
-        headers["Coopgraph-Row-Limit"] = str(max_rows)
+        headers["Coopgraph-Row-Limit"] = str(first.limit or max_rows)  # a remote store's cap
         headers["Coopgraph-Truncated"] = "true" if first.truncated else "false"
         first = next(chunks, b"")
 
