@@ -201,5 +201,13 @@ LAST_LOAD_QUERY = (
     "SELECT (MAX(?when) AS ?last) "
     "WHERE { GRAPH ?g { ?g <http://purl.org/dc/terms/modified> ?when } }"
 )
+#: The store's state in one cheap query: its record graphs (each carries its
+#: `prov:generatedAtTime`: an index lookup, not a scan), the latest of those times and the last
+#: load. Every write through coopgraph (load, delete, /records) changes one of them.
+STATE_QUERY = (
+    "SELECT (COUNT(?g) AS ?graphs) (MAX(?time) AS ?last) (MAX(?when) AS ?loaded) WHERE { "
+    "{ ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time } UNION "
+    "{ GRAPH ?m { ?m <http://purl.org/dc/terms/modified> ?when } } }"
+)
 #: Every named graph of the store, ours or not.
 GRAPHS_QUERY = "SELECT (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"
