@@ -271,12 +271,41 @@ def delete(
     type=click.Path(path_type=Path),
     help="Embedded store directory [env COOPGRAPH_STORE].",
 )
-def serve(host: str, port: int, threads: int, store_path: Path | None) -> None:
+@click.option(
+    "--endpoint", help="Serve a remote store: its SPARQL 1.1 query URL [env COOPGRAPH_ENDPOINT]."
+)
+@click.option(
+    "--update-endpoint",
+    help="Its SPARQL Update URL, for /records (default: --endpoint) "
+    "[env COOPGRAPH_UPDATE_ENDPOINT].",
+)
+@click.option(
+    "--graph-store",
+    help="Its Graph Store Protocol URL, to replace records by PUT [env COOPGRAPH_GRAPH_STORE].",
+)
+def serve(
+    host: str,
+    port: int,
+    threads: int,
+    store_path: Path | None,
+    endpoint: str | None,
+    update_endpoint: str | None,
+    graph_store: str | None,
+) -> None:
     """Serve the SPARQL endpoint (/sparql) with gunicorn."""
     from coopgraph.server.app import create_app
     from coopgraph.server.serve import serve as run_server
 
-    config = {"STORE": str(store_path)} if store_path else None
-    app = create_app(config)
-    click.echo(f"coopgraph: SPARQL endpoint on http://{host}:{port}/sparql", err=True)
+    if store_path and endpoint:
+        raise click.UsageError("--store and --endpoint name two stores: give one")
+    if (update_endpoint or graph_store) and not endpoint:
+        raise click.UsageError("--update-endpoint and --graph-store need --endpoint")
+    config: dict[str, str | None] = {}
+    if store_path:
+        config.update(STORE=str(store_path), ENDPOINT=None)  # not COOPGRAPH_ENDPOINT's
+    given = {"ENDPOINT": endpoint, "UPDATE_ENDPOINT": update_endpoint, "GRAPH_STORE": graph_store}
+    config.update({key: value for key, value in given.items() if value})
+    app = create_app(dict(config) or None)
+    served = app.config.get("ENDPOINT") or app.config["STORE"]
+    click.echo(f"coopgraph: SPARQL endpoint on http://{host}:{port}/sparql ({served})", err=True)
     run_server(app, host=host, port=port, threads=threads)

@@ -17,6 +17,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         STORE=str(default_store_path()),
+        ENDPOINT=None,  # a remote SPARQL 1.1 store's query URL: served instead of STORE
+        UPDATE_ENDPOINT=None,  # its SPARQL Update URL (default: ENDPOINT), for /records
+        GRAPH_STORE=None,  # its Graph Store Protocol URL: records replaced by PUT
+        REMOTE_CONNECTIONS=8,  # queries sent to the remote store at once
+        REMOTE_CHECK_S=10,  # seconds between looks at the remote store's state; 0: never
         BASE=settings.as_base(),
         PUBLISH_PERSONAL_DATA=settings.as_bool(settings.PUBLISH_PERSONAL_DATA),
         DUMPS=None,  # default: beside the store, {STORE}.dumps

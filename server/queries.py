@@ -1,6 +1,7 @@
 """The server's own queries (pages, resource descriptions, dataset figures), run like any other.
 
-They go through the same pool of killable query workers as `/sparql`, with the same deadline:
+They go through the same executor as `/sparql` (killable query workers over the embedded store,
+or connections to a remote store: `remote()` decides), with the same deadline:
 a page can be slow, never stuck; and through the same cache of answers, as pages repeat the
 same queries. SELECT rows come back as rdflib terms, CONSTRUCT as a Graph.
 """
@@ -16,25 +17,66 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from coopgraph.server.cache import ResultCache
-from coopgraph.server.executor import Answer, Job, QueryExecutor
-from coopgraph.server.store import EmbeddedStore
+from coopgraph.server.executor import Answer, Executor, Job, QueryExecutor
+from coopgraph.server.remote_executor import RemoteExecutor
+from coopgraph.server.store import EmbeddedStore, RemoteStore, Store
 
 Row = dict[str, Node]
 
 
-def executor() -> QueryExecutor:
-    """The app's pool of query workers, started on first use."""
-    pool = current_app.extensions.get("coopgraph.executor")
-    if pool is None:
-        store = Path(current_app.config["STORE"])
-        if current_app.config.get("TOKENS") and not (store / "CURRENT").exists():
-            EmbeddedStore(store).close()  # writes are on: start from an empty store
-        pool = QueryExecutor(
-            current_app.config["STORE"],
-            workers=int(current_app.config["QUERY_WORKERS"]),
-            timeout_s=float(current_app.config["QUERY_TIMEOUT_S"]),
-            memory_mb=int(current_app.config["QUERY_MEMORY_MB"]) or None,
+def remote() -> RemoteStore | None:
+    """The remote SPARQL 1.1 store the app serves (COOPGRAPH_ENDPOINT), else None: embedded.
+
+    The one place that decides which store the app serves: queries, writes and dumps ask here.
+    """
+    endpoint = current_app.config.get("ENDPOINT")
+    if not endpoint:
+        return None
+    update, graph_store = (
+        current_app.config.get("UPDATE_ENDPOINT"),
+        current_app.config.get("GRAPH_STORE"),
+    )
+    return RemoteStore(str(endpoint), update or None, graph_store or None)
+
+
+def open_store() -> Store:
+    """The store the app serves, opened for a write (the embedded one: read-write, locked)."""
+    return remote() or EmbeddedStore(Path(current_app.config["STORE"]))
+
+
+def _start() -> Executor:
+    timeout_s = float(current_app.config["QUERY_TIMEOUT_S"])
+    store = remote()
+    if store is not None:
+        pool = RemoteExecutor(
+            store.endpoint,
+            connections=int(current_app.config["REMOTE_CONNECTIONS"]),
+            timeout_s=timeout_s,
+            check_s=float(current_app.config["REMOTE_CHECK_S"]),
         )
+        try:
+            pool.check_union_default_graph()
+        except BaseException:
+            pool.close()
+            raise
+        return pool
+    path = Path(current_app.config["STORE"])
+    if current_app.config.get("TOKENS") and not (path / "CURRENT").exists():
+        EmbeddedStore(path).close()  # writes are on: start from an empty store
+    return QueryExecutor(
+        path,
+        workers=int(current_app.config["QUERY_WORKERS"]),
+        timeout_s=timeout_s,
+        memory_mb=int(current_app.config["QUERY_MEMORY_MB"]) or None,
+    )
+
+
+def executor() -> Executor:
+    """What runs the app's queries, started on first use: query worker processes over the
+    embedded store, or connections to the remote store (`remote()`)."""
+    pool: Executor | None = current_app.extensions.get("coopgraph.executor")
+    if pool is None:
+        pool = _start()
         current_app.extensions["coopgraph.executor"] = pool
     return pool
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from rdflib import RDF, Graph, Literal, URIRef
@@ -22,7 +21,7 @@ from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import InvalidRecord, RecordConflict, ResourceNotFound
 from coopgraph.ontology import COOP
 from coopgraph.server import auth
-from coopgraph.server.queries import executor
+from coopgraph.server.queries import executor, open_store
 from coopgraph.server.submission import json_document, received, validate_submission
 from coopgraph.server.writes import RecordWriter
 
@@ -35,8 +34,7 @@ def writer() -> RecordWriter:
     """The app's one writer, over the store its query workers serve."""
     found = current_app.extensions.get("coopgraph.writer")
     if found is None:
-        store = Path(current_app.config["STORE"])
-        found = RecordWriter(store, executor(), current_app.config["BASE"])
+        found = RecordWriter(open_store, executor(), current_app.config["BASE"])
         current_app.extensions["coopgraph.writer"] = found
     return found
 

@@ -1,9 +1,12 @@
 """The server's one writer: a record's graph replaced or deleted while the readers let go.
 
-Writes are serialised (one lock), and each runs with every query worker holding no store (see
-`QueryExecutor.exclusive`): the embedded store is opened read-write for the write alone, in one
-transaction, then closed; the workers then see the new state. A `coopgraph load` running at the
-same moment holds the store's lock: the write fails with StoreBusy (409) and changes nothing.
+Writes are serialised (one lock), and each runs inside the executor's `exclusive()`. With the
+embedded store, every query worker then holds no store (`QueryExecutor.exclusive`): the store is
+opened read-write for the write alone, in one transaction, then closed; the workers then see the
+new state. A `coopgraph load` running at the same moment holds the store's lock: the write fails
+with StoreBusy (409) and changes nothing. With a remote store, each change is one request the
+store applies whole (`RemoteStore.replace_graph` / `delete_graph`), and queries go on meanwhile.
+Either way the executor's generation moves on after it, which retires the kept answers.
 """
 
 from __future__ import annotations
@@ -11,28 +14,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
-from coopgraph.server.executor import QueryExecutor
+from coopgraph.server.executor import Executor
 from coopgraph.server.load import ensure_ontology
-from coopgraph.server.store import EmbeddedStore
 from coopgraph.server.store.base import Store, last_load_update
 
 T = TypeVar("T")
 
 
 class RecordWriter:
-    """Stores and deletes records' graphs in the embedded store the endpoint serves."""
+    """Stores and deletes records' graphs in the store the endpoint serves."""
 
-    def __init__(self, store_path: Path, executor: QueryExecutor, base: str) -> None:
-        self.store_path = store_path
+    def __init__(self, open_store: Callable[[], Store], executor: Executor, base: str) -> None:
+        self.open_store = open_store  # the store, opened for one write
         self.executor = executor
         self.base = base
         self._lock = threading.Lock()
 
     def _write(self, change: Callable[[Store], T]) -> T:
-        with self._lock, self.executor.exclusive(), EmbeddedStore(self.store_path) as store:
+        with self._lock, self.executor.exclusive(), self.open_store() as store:
             ensure_ontology(store)
             outcome = change(store)
             when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
