@@ -69,8 +69,10 @@ def _generic(iri: URIRef, graph: Graph, template: str = "resource.html", **extra
 
 def partnership(iri: URIRef, graph: Graph) -> str:
     """A partnership: its fields, partners with roles, funding table and chart, theme path."""
+    # SAMPLE(COALESCE(…)), not COALESCE(SAMPLE(…), …): the same name (a funder with a name in
+    # the page's language has it on every row), and Virtuoso 7.2 cannot compile the latter.
     funding_query = f"""{PREFIXES}SELECT ?funding ?year ?amount ?funder
-  (COALESCE(SAMPLE(?localName), SAMPLE(?frenchName)) AS ?funderName)
+  (SAMPLE(COALESCE(?localName, ?frenchName)) AS ?funderName)
   (SAMPLE(?instrumentLabel) AS ?instrumentName)
 WHERE {{
   ?funding schema:fundedItem <{iri}> ; coop:amountEUR ?amount .
