@@ -15,8 +15,10 @@ from flask import Blueprint, Response, current_app, request, send_file, url_for
 from rdflib import Graph
 
 from coopgraph.errors import ResourceNotFound
+from coopgraph.ontology import ONTOLOGY_IRI
 from coopgraph.server import dataset, dumps, pagekit, pages, queries
 from coopgraph.server.linkeddata import DOCUMENTS, document, split_suffix
+from coopgraph.server.store.base import STATE_QUERY
 
 blueprint = Blueprint("pages", __name__)
 #: A sitemap file holds at most 50,000 URLs (sitemaps.org); past that, the first ones.
@@ -42,15 +44,10 @@ def country(code: str) -> Response:
 
 
 def fingerprint() -> dict[str, str]:
-    """The store's state: its records' graphs and the last load (a change of either is new).
-
-    Every record's graph carries its `prov:generatedAtTime`: one index lookup, not a scan.
-    """
-    (row,) = queries.select(
-        "SELECT (COUNT(?g) AS ?graphs) (MAX(?time) AS ?last) "
-        "WHERE { ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time }"
-    )
-    return {"graphs": str(row.get("graphs", 0)), "last": str(row.get("last", ""))}
+    """The store's state: its records' graphs, their latest time and the last load or write
+    (a change of any is a new state); one cheap query, `STATE_QUERY`, on any store."""
+    (row,) = queries.select(STATE_QUERY)
+    return {name: str(row.get(name, "")) for name in ("graphs", "last", "loaded")}
 
 
 def dumps_directory() -> Path:
@@ -72,9 +69,12 @@ def dump(name: str) -> Response:
     """A dump of the whole store (regenerated first if the store changed), gzip."""
     if name not in dumps.DUMPS:
         raise ResourceNotFound(f"no dump {name!r}: try {', '.join(dumps.DUMPS)}")
-    directory = dumps.current_dumps(
-        Path(current_app.config["STORE"]), dumps_directory(), fingerprint()
-    )
+    remote = queries.remote()
+    source: Path | dumps.RemoteDump = Path(current_app.config["STORE"])
+    if remote is not None:
+        ours = (f"{current_app.config['BASE']}graph/", str(ONTOLOGY_IRI))
+        source = dumps.RemoteDump(remote.endpoint, ours)
+    directory = dumps.current_dumps(source, dumps_directory(), fingerprint())
     return send_file(
         directory / name,
         mimetype="application/gzip",

@@ -11,7 +11,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from rdflib import Graph
@@ -29,6 +29,8 @@ from coopgraph.server.store.base import (
 
 #: Seconds to wait for a remote store before saying it cannot be reached.
 TIMEOUT_S = 60
+#: Graph IRIs listed by one query (under Virtuoso's default ResultSetMaxRows, 10,000).
+GRAPH_PAGE = 5000
 
 
 class RemoteStore(Store):
@@ -126,19 +128,50 @@ class RemoteStore(Store):
         with self._request(sparql, "application/n-triples") as response:
             return Graph().parse(data=response.read().decode("utf-8"), format="nt")
 
+    def graph_iris(self, under: Sequence[str] = ()) -> Iterator[str]:
+        """Every named graph's IRI (only those starting with one of `under`, if given), in order.
+
+        Pages of `GRAPH_PAGE` by keyset (after the last IRI seen), never OFFSET: Virtuoso cuts
+        any answer at its ResultSetMaxRows, and sorts no more than that before an OFFSET.
+        """
+        chosen = " || ".join(f'STRSTARTS(STR(?g), "{_iri(prefix)}")' for prefix in under)
+        after = ""
+        while True:
+            rows = list(
+                self.select(
+                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                    f'FILTER (STR(?g) > "{after}"{f" && ({chosen})" if chosen else ""}) }} '
+                    f"ORDER BY STR(?g) LIMIT {GRAPH_PAGE}"
+                )
+            )
+            yield from (row["g"] for row in rows)
+            if len(rows) < GRAPH_PAGE:
+                return
+            after = _iri(rows[-1]["g"])
+
+    def graph_ntriples(self, graph_iri: str) -> bytes:
+        """One named graph's triples as N-Triples (one request)."""
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_iri(graph_iri)}> {{ ?s ?p ?o }} }}"
+        with self._request(query, "application/n-triples") as response:
+            return bytes(response.read())
+
+    def dump_graphs(self, output: IO[bytes], rdf_format: str, graphs: Iterable[str]) -> None:
+        """These graphs, one request each (memory bounded by the largest), as N-Quads, TriG or
+        N-Triples (their union: what Turtle tools read)."""
+        import pyoxigraph as ox
+
+        for iri in graphs:
+            triples = ox.parse(self.graph_ntriples(iri), ox.RdfFormat.N_TRIPLES)
+            if rdf_format == "ntriples":
+                ox.serialize(triples, output, ox.RdfFormat.N_TRIPLES)
+                continue
+            graph = ox.NamedNode(iri)
+            quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            written = ox.RdfFormat.TRIG if rdf_format == "trig" else ox.RdfFormat.N_QUADS
+            ox.serialize(quads, output, written)
+
     def dump(self, output: IO[bytes], rdf_format: str) -> None:
         """Graph by graph (memory stays bounded by the largest graph), as N-Quads or TriG."""
         if rdf_format not in ("nquads", "trig") or rdf_format not in RDF_FORMATS:
             raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
-        graphs = list(self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"))
-        for row in graphs:
-            iri = row["g"]
-            graph = self.construct(
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_iri(iri)}> {{ ?s ?p ?o }} }}"
-            )
-            if rdf_format == "trig":
-                body = graph.serialize(format="nt")
-                output.write(f"<{iri}> {{\n{body}}}\n".encode())
-            else:
-                lines = graph.serialize(format="nt").splitlines()
-                output.write("".join(f"{line[:-2]}<{iri}> .\n" for line in lines if line).encode())
+        self.dump_graphs(output, rdf_format, list(self.graph_iris()))
