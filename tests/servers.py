@@ -10,7 +10,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +73,8 @@ def _running(command: list[str], probe: str, env: dict[str, str] | None = None) 
 
 
 @contextmanager
-def oxigraph_server(location: Path) -> Iterator[Endpoints]:
-    """`oxigraph serve` (the PyPI `oxigraph` package) with a union default graph."""
+def oxigraph_server(location: Path, *, union_default_graph: bool = True) -> Iterator[Endpoints]:
+    """`oxigraph serve` (the PyPI `oxigraph` package), by default with a union default graph."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "oxigraph"),
@@ -83,8 +83,9 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
         str(location),
         "--bind",
         f"127.0.0.1:{port}",
-        "--union-default-graph",
     ]
+    if union_default_graph:
+        command.append("--union-default-graph")
     base = f"http://127.0.0.1:{port}"
     with _running(command, f"{base}/query?query=ASK%7B%7D"):
         yield Endpoints(f"{base}/query", f"{base}/update", f"{base}/store")
@@ -92,22 +93,21 @@ def oxigraph_server(location: Path) -> Iterator[Endpoints]:
 
 @contextmanager
 def coopgraph_server(
-    store: Path, env: dict[str, str] | None = None, port: int | None = None
+    store: Path | None,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """`coopgraph serve` (gunicorn) over a store, on a free loopback port; yields /sparql's URL.
 
     `env` is added to the server's environment: settings such as COOPGRAPH_MAX_ROWS. `port`
     (default: a free one) lets a caller mint IRIs with the server's address before it starts.
+    `args` are more options (`--endpoint URL` and no `store`: a remote store).
     """
     port = port or free_port()
-    command = [
-        str(Path(sys.executable).parent / "coopgraph"),
-        "serve",
-        "--port",
-        str(port),
-        "--store",
-        str(store),
-    ]
+    command = [str(Path(sys.executable).parent / "coopgraph"), "serve", "--port", str(port)]
+    command += ["--store", str(store)] if store is not None else []
+    command += args
     url = f"http://127.0.0.1:{port}/sparql"
     with _running(command, url, {**os.environ, **env} if env else None):
         yield url
