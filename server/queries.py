@@ -9,6 +9,7 @@ same queries. SELECT rows come back as rdflib terms, CONSTRUCT as a Graph.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from coopgraph.server.remote_executor import RemoteExecutor
 from coopgraph.server.store import EmbeddedStore, RemoteStore, Store
 
 Row = dict[str, Node]
+_starting = threading.Lock()
 
 
 def remote() -> RemoteStore | None:
@@ -76,8 +78,11 @@ def executor() -> Executor:
     embedded store, or connections to the remote store (`remote()`)."""
     pool: Executor | None = current_app.extensions.get("coopgraph.executor")
     if pool is None:
-        pool = _start()
-        current_app.extensions["coopgraph.executor"] = pool
+        with _starting:  # the first requests come on several threads at once: one pool
+            pool = current_app.extensions.get("coopgraph.executor")
+            if pool is None:
+                pool = _start()
+                current_app.extensions["coopgraph.executor"] = pool
     return pool
 
 

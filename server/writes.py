@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from coopgraph.errors import QueryError, StoreError
 from coopgraph.server.executor import Executor
 from coopgraph.server.load import ensure_ontology
 from coopgraph.server.store.base import Store, last_load_update
@@ -33,12 +34,19 @@ class RecordWriter:
         self._lock = threading.Lock()
 
     def _write(self, change: Callable[[Store], T]) -> T:
-        with self._lock, self.executor.exclusive(), self.open_store() as store:
-            ensure_ontology(store)
-            outcome = change(store)
-            when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-            store.update(last_load_update(f"{self.base}{Store.META_GRAPH_PATH}", when))
-            return outcome
+        try:
+            with self._lock, self.executor.exclusive(), self.open_store() as store:
+                ensure_ontology(store)
+                outcome = change(store)
+                when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                store.update(last_load_update(f"{self.base}{Store.META_GRAPH_PATH}", when))
+                return outcome
+        except QueryError as error:
+            # Our own update, refused: the store's set-up, not the client's request, is wrong.
+            raise StoreError(
+                f"the store refused the write: {error}",
+                hint="check COOPGRAPH_UPDATE_ENDPOINT and that it allows SPARQL Update",
+            ) from error
 
     def replace(self, graph_iri: str, ntriples: str, *, must_be_new: bool = False) -> bool:
         """Replace (or create) a record's graph in one transaction; True if it existed.

@@ -29,6 +29,7 @@ from servers import Endpoints, coopgraph_server, free_port, oxigraph_server, vir
 
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.ontology import COOP, ONTOLOGY_IRI
+from coopgraph.server.app import create_app
 from coopgraph.server.store import RemoteStore, Store
 
 TOKEN = "remote-writer-token-0123456789"
@@ -252,6 +253,25 @@ def test_a_load_beside_the_server_retires_kept_answers(served: Served, tmp_path:
     finally:
         _coopgraph("delete", "outside", *_store_options(served.store))
     partnerships_within(2)
+
+
+def test_a_write_the_store_refuses_is_a_503_not_the_clients_fault(served: Served) -> None:
+    if served.store.update == served.store.query:
+        pytest.skip("this store takes updates at its query URL")
+    app = create_app(  # the update endpoint mistaken for the query endpoint
+        {"ENDPOINT": served.store.query, "TOKENS": f"tester:{TOKEN}", "REMOTE_CHECK_S": 0}
+    )
+    try:
+        reply = app.test_client().put(
+            "/records/refused",
+            data=sample("sale-woippy").encode(),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"},
+        )
+    finally:
+        app.extensions["coopgraph.executor"].close()
+    assert reply.status_code == 503
+    assert b"COOPGRAPH_UPDATE_ENDPOINT" in reply.data
+    assert query(served, COUNT, "text/csv").body.decode().splitlines()[1] == "2"
 
 
 def test_refusals_happen_before_the_store(served: Served) -> None:
