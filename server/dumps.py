@@ -33,15 +33,19 @@ _lock = threading.Lock()
 def _write(store_path: str, directory: str) -> None:  # in a separate process
     import pyoxigraph as ox
 
+    from coopgraph.server.store.embedded import dump_named_graphs, has_merged_default_graph
+
     store = ox.Store.read_only(store_path)
+    merged = has_merged_default_graph(store)
     for name, media_type in DUMPS.items():
         temporary = Path(directory) / f".{name}.{os.getpid()}.tmp"
         with gzip.open(temporary, "wb", compresslevel=6) as output:
             if media_type == "application/n-quads":
-                store.dump(cast(IO[bytes], output), ox.RdfFormat.N_QUADS)
+                dump_named_graphs(store, cast(IO[bytes], output), ox.RdfFormat.N_QUADS)
             else:
                 everything = store.query(
-                    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+                    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                    use_default_graph_as_union=not merged,
                 )
                 assert isinstance(everything, ox.QueryTriples)
                 everything.serialize(cast(IO[bytes], output), ox.RdfFormat.TURTLE)

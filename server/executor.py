@@ -132,7 +132,11 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
 
     import pyoxigraph as ox
 
-    from coopgraph.server.store.embedded import GRAPH_WRITERS, RESULT_WRITERS
+    from coopgraph.server.store.embedded import (
+        GRAPH_WRITERS,
+        RESULT_WRITERS,
+        has_merged_default_graph,
+    )
 
     if memory_bytes:
         # Heap and anonymous mappings: a query past it aborts this worker, not the server.
@@ -151,6 +155,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     store = open_store()
     if store is None:
         return
+    union = not has_merged_default_graph(store)  # an older store: pyoxigraph's union instead
     while True:
         try:
             job: Job | str = connection.recv()
@@ -164,6 +169,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
             store = open_store()
             if store is None:
                 return
+            union = not has_merged_default_graph(store)
             continue
         assert isinstance(job, Job)
         try:
@@ -171,7 +177,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
             if job.default_graphs:
                 options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
             else:
-                options["use_default_graph_as_union"] = True
+                options["use_default_graph_as_union"] = union
             if job.named_graphs:
                 options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
             results = store.query(job.query, **options)

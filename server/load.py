@@ -116,6 +116,7 @@ def load_paths(
     `report` hears of each record processed, `progress` of how many more files are done.
     """
     summary = LoadSummary()
+    store.merge_default_graph()
     ensure_ontology(store)
     stored = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
     changed = list(_changed(files, stored, options))

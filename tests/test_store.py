@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from conftest import SAMPLES, convert_text, literal_values, sample
 from rdflib import Dataset, Graph, URIRef
@@ -16,6 +17,7 @@ from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore, RemoteStore, Store
+from coopgraph.server.store.base import replace_graph_update
 
 OPTIONS = ConversionOptions()
 KINDS = ["embedded", "oxigraph"] + (["virtuoso"] if virtuoso_endpoints() else [])
@@ -231,3 +233,43 @@ def test_a_read_only_store_closes_cleanly(tmp_path: Path) -> None:
         pass
     with EmbeddedStore(tmp_path / "store", read_only=True) as store:
         assert store.stats().records == 0
+
+
+def test_a_triple_two_records_assert_is_counted_once(tmp_path: Path) -> None:
+    """The embedded store's default graph is the RDF merge of the record graphs: a set.
+
+    pyoxigraph 0.5's union of named graphs counts a triple once per graph that holds it
+    (oxigraph issue 1919: COUNT and SUM over shared resources came out inflated), so the
+    embedded store keeps the merge itself, in its default graph. A remote store answers with
+    its own union (`oxigraph serve --union-default-graph` has the same defect): README.
+    """
+    store = EmbeddedStore(tmp_path / "store")
+    for name in ("sale-woippy", "rabat-mantes-la-jolie"):
+        iri, ntriples, _ = _record(name)
+        store.replace_graph(iri, ntriples)
+    embassy = f"{OPTIONS.base}id/organisation/ambassade-de-france-a-rabat"
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{embassy}> a ?class }}"
+    per_graph = f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH ?g {{ <{embassy}> a ?c }} }}"
+    assert int(_select(store, query)[0]["n"]) == int(_select(store, per_graph)[0]["n"]) > 0
+    sale_iri, _, _ = _record("sale-woippy")
+    store.delete_graph(sale_iri)  # the other record still asserts it
+    assert int(_select(store, query)[0]["n"]) == int(_select(store, per_graph)[0]["n"]) > 0
+    store.close()
+
+
+def test_an_older_store_is_merged_by_the_next_load(tmp_path: Path) -> None:
+    """A store written before the merge was kept: queried through pyoxigraph's union until a
+    load fills its default graph, after which shared triples count once."""
+    path = tmp_path / "store"
+    old = ox.Store(str(path))
+    for name in ("sale-woippy", "rabat-mantes-la-jolie"):
+        iri, ntriples, _ = _record(name)
+        old.update(replace_graph_update(iri, ntriples))  # what older versions wrote
+    del old
+    embassy = f"{OPTIONS.base}id/organisation/ambassade-de-france-a-rabat"
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{embassy}> a ?class }}"
+    with EmbeddedStore(path) as store:
+        assert int(_select(store, query)[0]["n"]) > 1  # the union's double count
+        assert store.merge_default_graph() is True
+        assert store.merge_default_graph() is False
+        assert int(_select(store, query)[0]["n"]) == 1

@@ -142,6 +142,14 @@ class Store(ABC):
 
         yield write
 
+    def merge_default_graph(self) -> bool:
+        """Make the default graph the merge of the named graphs where the store keeps one.
+
+        True if it had to (a store written by an older coopgraph); remote stores answer
+        queries over their own union of graphs, so by default there is nothing to do.
+        """
+        return False
+
     def flush(self) -> None:  # noqa: B027 - remote stores manage their own memory
         """Write buffered data out, so that a long load keeps its memory flat."""
 

@@ -24,6 +24,43 @@ from coopgraph.server.store.base import (
     replace_graph_update,
 )
 
+#: Removes from the default graph the triples of graph {g} that no other named graph holds.
+_UNMERGE = (
+    "DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
+    "FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != <{g}>) }} }}"
+)
+
+
+def merged_replace_update(graph_iri: str, ntriples: str) -> str:
+    """Replace one named graph, and keep the default graph the merge of the named graphs."""
+    iri = _iri(graph_iri)
+    return (
+        f"{_UNMERGE.format(g=iri)} ;\nDROP SILENT GRAPH <{iri}> ;\n"
+        f"INSERT DATA {{ GRAPH <{iri}> {{\n{ntriples}\n}}\n{ntriples}\n}}"
+    )
+
+
+def has_merged_default_graph(store: ox.Store) -> bool:
+    """Whether the default graph holds the merge of the named graphs (or there are none).
+
+    Stores written before coopgraph kept that merge are queried with pyoxigraph's union of
+    the named graphs instead, which counts a triple once per graph that holds it.
+    """
+    return any(store.quads_for_pattern(None, None, None, ox.DefaultGraph())) or not any(
+        store.named_graphs()
+    )
+
+
+def dump_named_graphs(store: ox.Store, output: IO[bytes], rdf_format: ox.RdfFormat) -> None:
+    """Every quad of the named graphs: the default graph is their merge, derived, left out."""
+    quads = (
+        quad
+        for graph in store.named_graphs()
+        for quad in store.quads_for_pattern(None, None, None, graph)
+    )
+    ox.serialize(quads, output, rdf_format)
+
+
 #: N-Quads handed to pyoxigraph's bulk loader at a time during a first load (memory flat in N).
 BULK_CHUNK_BYTES = 64 * 2**20
 
@@ -62,6 +99,7 @@ class EmbeddedStore(Store):
         except BaseException:
             self._unlock()
             raise
+        self._merged = has_merged_default_graph(self._store)
 
     def _open(self) -> ox.Store:
         """pyoxigraph's store at `path`, or a clear StoreBusy / StoreUnavailable."""
@@ -109,21 +147,36 @@ class EmbeddedStore(Store):
         return bool(answer)
 
     def replace_graph(self, graph_iri: str, ntriples: str) -> None:
-        self._write(replace_graph_update(graph_iri, ntriples))
+        if self._merged:
+            self._write(merged_replace_update(graph_iri, ntriples))
+        else:
+            self._write(replace_graph_update(graph_iri, ntriples))
 
     def delete_graph(self, graph_iri: str) -> bool:
         if not self._store.contains_named_graph(ox.NamedNode(graph_iri)):
             return False
-        self._write(f"DROP GRAPH <{_iri(graph_iri)}>")
+        iri = _iri(graph_iri)
+        unmerge = f"{_UNMERGE.format(g=iri)} ;\n" if self._merged else ""
+        self._write(f"{unmerge}DROP GRAPH <{iri}>")
+        return True
+
+    def merge_default_graph(self) -> bool:
+        """Fill the default graph with the merge of the named graphs, once (one transaction a
+        graph): a store written by an older coopgraph has an empty default graph."""
+        if self._merged:
+            return False
+        for graph in list(self._store.named_graphs()):
+            self._write(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        self._merged = True
         return True
 
     def update(self, sparql: str) -> None:
         self._write(sparql)
 
     def _query(self, sparql: str) -> object:
-        """A query whose default graph is the union of the record graphs (what users expect)."""
+        """A query whose default graph is the merge of the record graphs (what users expect)."""
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True)
+            return self._store.query(sparql, use_default_graph_as_union=not self._merged)
         except SyntaxError as error:
             raise QueryError(f"invalid SPARQL query: {error}") from error
 
@@ -146,7 +199,7 @@ class EmbeddedStore(Store):
     def dump(self, output: IO[bytes], rdf_format: str) -> None:
         if rdf_format not in RDF_FORMATS:
             raise QueryError(f"cannot dump as {rdf_format!r}", hint="use nquads or trig")
-        self._store.dump(output, _RDF_FORMATS[rdf_format])
+        dump_named_graphs(self._store, output, _RDF_FORMATS[rdf_format])
 
     def flush(self) -> None:
         """Write RocksDB's memtables to disk: without it they grow to ~0.5 GiB during a load."""
@@ -167,6 +220,7 @@ class EmbeddedStore(Store):
             return
         loading = staging.sibling(self.path, "loading")
         shutil.rmtree(loading, ignore_errors=True)
+        self.merge_default_graph()  # of what it holds already (ontology, bookkeeping): small
         built = _BulkStore(loading)
         try:
             copy = io.BytesIO()  # what the store holds besides records: ontology, bookkeeping
@@ -212,13 +266,14 @@ class _BulkStore:
         self._pending_bytes = 0
 
     def write(self, graph_iri: str, ntriples: str) -> None:
-        """Add one record's graph (rdflib's N-Triples: one `s p o .` a line) as N-Quads."""
+        """Add one record's graph (rdflib's N-Triples: one `s p o .` a line) and merge it."""
         if not ntriples.endswith("\n"):
             ntriples += "\n"
         nquads = ntriples.replace(" .\n", f" <{_iri(graph_iri)}> .\n")
         if nquads.count("\n") != ntriples.count(" .\n"):
             raise ValueError(f"not one triple a line: the N-Triples of {graph_iri}")
         self.add(nquads)
+        self.add(ntriples)  # the default graph: the merge of the named graphs
         self.records += 1
 
     def add(self, nquads: str) -> None:
