@@ -62,7 +62,7 @@ def dump_named_graphs(store: ox.Store, output: IO[bytes], rdf_format: ox.RdfForm
 
 
 #: N-Quads handed to pyoxigraph's bulk loader at a time during a first load (memory flat in N).
-BULK_CHUNK_BYTES = 64 * 2**20
+BULK_CHUNK_BYTES = 32 * 2**20
 
 #: pyoxigraph's writers of query results and of graphs, by media type.
 RESULT_WRITERS = {
@@ -262,8 +262,7 @@ class _BulkStore:
         self.path = path
         self.records = 0
         self._store = ox.Store(str(path))
-        self._pending: list[str] = []
-        self._pending_bytes = 0
+        self._pending = io.BytesIO()
 
     def write(self, graph_iri: str, ntriples: str) -> None:
         """Add one record's graph (rdflib's N-Triples: one `s p o .` a line) and merge it."""
@@ -277,23 +276,22 @@ class _BulkStore:
         self.records += 1
 
     def add(self, nquads: str) -> None:
-        self._pending.append(nquads)
-        self._pending_bytes += len(nquads)
-        if self._pending_bytes >= BULK_CHUNK_BYTES:
+        self._pending.write(nquads.encode("utf-8"))
+        if self._pending.tell() >= BULK_CHUNK_BYTES:
             self._load_pending()
 
     def _load_pending(self) -> None:
-        data = "".join(self._pending).encode("utf-8")
-        self._pending.clear()
-        self._pending_bytes = 0
+        self._pending.seek(0)
         try:
-            self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+            # lenient: our converter wrote these terms and SHACL checked them; skip re-checking
+            self._store.bulk_load(input=self._pending, format=ox.RdfFormat.N_QUADS, lenient=True)
         except OSError as error:
             raise StoreUnavailable(
                 f"cannot write the new store at {self.path}: {error}",
                 hint="check the free disk space (a first load needs room for the whole new store "
                 "while it is built); the store was left as it was",
             ) from error
+        self._pending = io.BytesIO()
 
     def close(self) -> None:
         """Load what is pending and write everything to disk."""
