@@ -1,0 +1,191 @@
+"""Tables, targets and the scaling plot of `python -m bench`, from its results (results.json)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+BEGIN, END = "<!-- report: written by python -m bench -->", "<!-- end of report -->"
+AGGREGATES = ("partnerships per theme", "funding per funder and year")
+CACHED = "  the same, cached repeat"
+STAGES = {"convert_s": "convert", "validate_s": "validate", "load_s": "load (all three)"}
+
+
+def _rate(count: float, seconds: float | None) -> str:
+    return f"{count / seconds:,.0f}" if seconds else "–"
+
+
+def stage_table(stages: Sequence[dict[str, Any]], startup: dict[int, float]) -> str:
+    """One row a N: throughput and peak memory of each stage, store size, serve start-up."""
+    lines = [
+        "| records | convert rec/s (MiB) | validate rec/s (MiB) | load rec/s (MiB) | load s "
+        "| reload s | triples | store MiB | serve start-up s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in stages:
+        n = row["count"]
+        up = startup.get(n)
+        lines.append(
+            f"| {n:,} | {_rate(n, row['convert_s'])} ({row['convert_mib']:.0f}) "
+            f"| {_rate(n, row['validate_s'])} ({row['validate_mib']:.0f}) "
+            f"| {_rate(n, row['load_s'])} ({row['load_mib']:.0f}) | {row['load_s']:.1f} "
+            f"| {row['reload_s']:.1f} | {row['triples']:,} | {row['store_mib']:,.0f} "
+            f"| {f'{up:.1f}' if up is not None else '–'} |"
+        )
+    return "\n".join(lines)
+
+
+def _cell(m: dict[str, Any]) -> str:
+    if m.get("rps") is None:
+        why = m.get("first_error") or m.get("note") or "not measured"
+        return f"– ({why[:40].strip()})"
+    mark = "" if m.get("matches") in (True, None) else " ≠rows"
+    return f"{m['p50_ms']:.1f} / {m['p95_ms']:.1f} ms, {m['rps']:,.1f}/s{mark}"
+
+
+def query_table(measurements: Sequence[dict[str, Any]], connections: int) -> str:
+    """Rows: queries; columns: peers (p50 / p95, req/s); and the best peer's req/s ÷ ours."""
+    cells = [m for m in measurements if m["connections"] == connections]
+    peers = list(dict.fromkeys(m["peer"] for m in cells))
+    queries = list(dict.fromkeys(m["query"] for m in cells))
+    by = {(m["peer"], m["query"]): m for m in cells}
+    lines = [
+        "| query | " + " | ".join(peers) + " | best ÷ ours (req/s) |",
+        "|---|" + "---:|" * (len(peers) + 1),
+    ]
+    for query in queries:
+        rates = {peer: by[(peer, query)].get("rps") for peer in peers if (peer, query) in by}
+        best = max((rate for rate in rates.values() if rate), default=None)
+        ours = rates.get("ours")
+        ratio = f"{best / ours:.2f}" if best and ours else "–"
+        row = " | ".join(_cell(by[(peer, query)]) if (peer, query) in by else "–" for peer in peers)
+        lines.append(f"| {query.strip()} | {row} | {ratio} |")
+    return "\n".join(lines)
+
+
+def _speedup(measurements: Sequence[dict[str, Any]], query: str, peer: str) -> float | None:
+    """How many times ours' req/s is the peer's, at the fewest connections measured."""
+    fewest = min(m["connections"] for m in measurements)
+    rates = {
+        m["peer"]: m.get("rps")
+        for m in measurements
+        if m["query"] == query and m["connections"] == fewest
+    }
+    ours, theirs = rates.get("ours"), rates.get(peer)
+    return ours / theirs if ours and theirs else None
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Each target of issue 8, met or missed, with its figure."""
+    lines: list[str] = []
+    stages = {row["count"]: row for row in results["stages"]}
+    if 13_600 in stages:
+        seconds = stages[13_600]["load_s"]
+        lines.append(f"Atlas size end to end < 90 s: {seconds:.0f} s: {_verdict(seconds < 90)}")
+    if 136_000 in stages:
+        seconds = stages[136_000]["load_s"]
+        lines.append(f"136,000 records < 15 min: {seconds / 60:.1f} min: {_verdict(seconds < 900)}")
+        if 13_600 in stages:
+            growth = stages[136_000]["load_mib"] / stages[13_600]["load_mib"] - 1
+            lines.append(
+                f"load memory flat in N (13,600 → 136,000, within 25 %): {growth:+.0%}: "
+                f"{_verdict(growth < 0.25)}"
+            )
+    for count, measurements in results["queries"].items():
+        for query in AGGREGATES:
+            ratio = _speedup(measurements, query, "oxigraph")
+            if ratio is not None:
+                lines.append(
+                    f"[{int(count):,}] {query}: ours {ratio:.2f}× oxigraph serve's req/s "
+                    f"(target ≥ 1.5): {_verdict(ratio >= 1.5)}"
+                )
+        ratio = _speedup(measurements, CACHED, "oxigraph")
+        if ratio is not None:
+            lines.append(
+                f"[{int(count):,}] cached repeat: ours {ratio:.0f}× oxigraph serve's req/s "
+                f"(target ≥ 50): {_verdict(ratio >= 50)}"
+            )
+        behind = [
+            m["query"].strip()
+            for m in measurements
+            if m["peer"] == "rdflib"
+            and m.get("rps")
+            and (_speedup(measurements, m["query"], "rdflib") or 0) < 1
+        ]
+        lines.append(
+            f"[{int(count):,}] ahead of rdflib-endpoint on every query: "
+            + (_verdict(not behind) if not behind else f"NO, behind on {', '.join(behind)}")
+        )
+    return lines
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def tables(results: dict[str, Any]) -> str:
+    """The whole report as Markdown."""
+    startup = {
+        int(count): m["startup_s"]
+        for count, measurements in results["queries"].items()
+        for m in measurements
+        if m["peer"] == "ours" and m.get("startup_s") is not None
+    }
+    parts = [
+        f"Measured on {results['machine']}; the whole run took "
+        f"{results.get('minutes', 0):.0f} min.",
+        "",
+        "### Stages (records/s, peak MiB of the process tree)",
+        "",
+        stage_table(results["stages"], startup),
+    ]
+    for count, measurements in results["queries"].items():
+        for connections in sorted({m["connections"] for m in measurements}):
+            parts += [
+                "",
+                f"### Queries at {int(count):,} records, {connections} connections "
+                "(p50 / p95 latency, requests/s)",
+                "",
+                query_table(measurements, connections),
+            ]
+    parts += ["", "### Targets", "", *(f"- {line}" for line in targets(results))]
+    return "\n".join(parts)
+
+
+def write_readme(results: dict[str, Any], readme: Path, command: str) -> None:
+    """Put the report between the README's markers (the text around them is kept)."""
+    block = f"{BEGIN}\n`{command}`\n\n{tables(results)}\n\n![scaling](scaling.png)\n{END}"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"{BEGIN}\n{END}\n"
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Seconds of each stage against N, log-log, one line a stage; a line for linear growth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stages = sorted(results["stages"], key=lambda row: row["count"])
+    counts = [row["count"] for row in stages]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for key, label in {**STAGES, "reload_s": "reload (unchanged)"}.items():
+        axes.plot(counts, [row[key] for row in stages], marker="o", label=label)
+    if counts:
+        first = stages[0]["load_s"]
+        axes.plot(
+            counts, [first * n / counts[0] for n in counts], "k:", label="linear in N (from load)"
+        )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("records")
+    axes.set_ylabel("seconds")
+    axes.set_title("coopgraph: cost of each stage against the number of records")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
