@@ -126,6 +126,9 @@ def load_cell(
             started = time.perf_counter()
             try:
                 status, body = connection.ask(text)
+            except ConnectionRefusedError:
+                failed["connection refused"] += 1
+                break  # nobody listens any more: asking again would only count the same error
             except (OSError, http.client.HTTPException) as error:
                 failed[type(error).__name__] += 1
                 continue

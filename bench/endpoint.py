@@ -2,6 +2,7 @@
 
     python -m bench.endpoint [--store DIR | --count 13600 --keep DIR] [--peers ours,oxigraph,...]
                              [--connections 4,16] [--seconds 10] [--timeout 30] [--json FILE]
+                             [--work DIR]
 
 One peer runs at a time (bench/peers.py starts and stops them), over the same records: ours
 over the store, oxigraph over a copy of it, rdflib-endpoint and Virtuoso over its N-Quads dump;
@@ -22,9 +23,11 @@ the table says where ours stands, row by row ("×best": how many times the best 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import itertools
 import json
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -170,8 +173,10 @@ def measure_peer(
                 version=served.version, startup_s=served.startup_s, load_s=served.load_s,
                 rss_mib=rss_mib,
             )  # fmt: skip
-            if error:
-                measurement.first_error = error
+            measurement.first_error = error
+            if served.exited():
+                measurement.note = f"server {served.exited()}"
+            elif error:
                 measurement.note = "not loaded: the first answer failed"
             elif milliseconds / 1000 > seconds:
                 measurement.note = f"not loaded: one answer takes {milliseconds / 1000:.0f} s"
@@ -191,16 +196,26 @@ def measure(
     seconds: float,
     timeout: int = 30,
     log: Callable[[str], None] = lambda line: print(line, flush=True),
+    keep: Path | None = None,
 ) -> list[Measurement]:
     """Run every available peer in turn over the store's records; all measurements.
 
     Ours runs first when chosen: its row counts are the reference the others are compared with.
+    The copy, dump, databases and servers' logs go to a temporary folder, or stay in
+    `keep`/endpoint-work.
     """
     peers = sorted(peers, key=lambda peer: peer != "ours")
     queries = benchmark_queries(store)
     results: list[Measurement] = []
     reference: dict[str, tuple[str, int]] = {}
-    with tempfile.TemporaryDirectory(prefix="coopgraph-endpoint-") as temporary:
+    if keep is not None:
+        shutil.rmtree(keep / "endpoint-work", ignore_errors=True)  # ours: a previous run's
+        (keep / "endpoint-work").mkdir(parents=True)
+    with (
+        contextlib.nullcontext(str(keep / "endpoint-work"))
+        if keep
+        else tempfile.TemporaryDirectory(prefix="coopgraph-endpoint-")
+    ) as temporary:
         work = Path(temporary)
         runnable = [peer for peer in peers if not unavailable(peer)]
         data, prepared = prepare(store, work, runnable)
@@ -236,7 +251,8 @@ def _number(value: float | None, width: int) -> str:
 
 def _cell(m: Measurement, width: int) -> str:
     """What stands in a cell that has no numbers: why, shortly."""
-    reason = "n/a" if m.note.startswith("not available") else (m.first_error or m.note)
+    reason = m.note if m.note.startswith("server") else (m.first_error or m.note)
+    reason = "n/a" if m.note.startswith("not available") else reason
     return f"{reason.split(':')[0][:width]:<{width}}"
 
 
@@ -283,6 +299,8 @@ def render(measurements: list[Measurement], count: int, seconds: float) -> str:
         ratios = times_best(comparable)
         line = f"{query:<38}"
         for peer, m in row.items():
+            if m.note.startswith("server"):
+                notes.append(f"  {peer}, {query.strip()}: {m.note[:300]}")
             if m.rps is None:
                 line += f" | {'not loaded' if m.rows is not None else _cell(m, 29):<29}"
                 continue
@@ -334,13 +352,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="of load, per cell")
     parser.add_argument("--timeout", type=int, default=30, help="query time limit of the peers")
     parser.add_argument("--json", type=Path, help="write every measurement here")
+    parser.add_argument("--work", type=Path, help="keep copy, dump, logs in DIR/endpoint-work")
     args = parser.parse_args(argv)
     unknown = [peer for peer in args.peers if peer not in PEERS]
     if unknown:
         parser.error(f"unknown peer(s) {', '.join(unknown)}; choose among {', '.join(PEERS)}")
     with tempfile.TemporaryDirectory(prefix="coopgraph-bench-") as temporary:
         store = args.store or loaded_store(args.count, args.keep or Path(temporary), args.seed)
-        measurements = measure(store, args.peers, args.connections, args.seconds, args.timeout)
+        measurements = measure(
+            store, args.peers, args.connections, args.seconds, args.timeout, keep=args.work
+        )
     print()
     print(render_peers(measurements))
     print()

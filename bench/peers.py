@@ -5,9 +5,13 @@ group: gunicorn's workers, Virtuoso's threads). Its output goes to a log file in
 never a pipe (a pipe nobody reads fills up and blocks the server).
 
 - ours: `coopgraph serve` over the store itself (read-only: no COOPGRAPH_TOKENS).
-- oxigraph: `oxigraph serve --union-default-graph` over a copy of the store (opened read-write).
-- rdflib: `rdflib-endpoint serve DUMP`: an in-memory rdflib Dataset, default graph the union.
-- virtuoso: Debian's virtuoso-t with a fresh database, DUMP bulk-loaded (ld_dir, rdf_loader_run).
+- oxigraph: `oxigraph serve` over a copy of the store (it opens it read-write), whose default
+  graph is the merge of the record graphs, as ours queries it.
+- rdflib: `rdflib-endpoint serve DUMP`: an in-memory rdflib Dataset whose default graph is the
+  union of the named graphs, each triple once (the merge).
+- virtuoso: Debian's virtuoso-t with a fresh database, DUMP bulk-loaded (ld_dir, rdf_loader_run):
+  without FROM it queries all graphs, a triple once per graph holding it: a join through a
+  triple that many records repeat (an organisation's label) multiplies rows there.
 
 Every server gets the same query time limit where it has one (ours, oxigraph, Virtuoso; rdflib-
 endpoint has none).
@@ -45,8 +49,8 @@ class PeerFailed(Exception):
 class Data:
     """The same data in the forms the peers read."""
 
-    store: Path  # the loaded coopgraph store (ours reads it, read-only)
-    copy: Path | None  # a copy of it, for oxigraph (which opens its store read-write)
+    store: Path  # the loaded coopgraph store (ours reads it, read-only), or its merged copy
+    copy: Path | None  # a copy of it, default graph merged, for oxigraph (opens it read-write)
     dump: Path | None  # its N-Quads dump, for rdflib and Virtuoso
 
 
@@ -60,6 +64,14 @@ class Served:
     pid: int
     startup_s: float  # from start until it answered, loading included
     load_s: float | None  # the bulk load alone, where it is a separate step (Virtuoso)
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def exited(self) -> str:
+        """ "" while the server runs; once it has exited, its status and the end of its log."""
+        if self.process.poll() is None:
+            return ""
+        return f"exited with {self.process.returncode}: {_tail(self.log, 600)}"
 
 
 def _bin(name: str) -> Path:
@@ -192,9 +204,10 @@ def serving(peer: str, data: Data, work: Path, timeout_s: int) -> Iterator[Serve
     elif peer == "oxigraph":
         if data.copy is None:
             raise PeerFailed("no copy of the store was prepared")
+        # No --union-default-graph: the copy's default graph is the merge already (the union
+        # would add every named graph's triples again).
         command = [str(_bin("oxigraph")), "serve", "--location", str(data.copy)]
-        command += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        command += ["--timeout-s", str(timeout_s)]
+        command += ["--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout_s)]
         url = f"{base}/query"
     elif peer == "rdflib":
         if data.dump is None:
@@ -224,7 +237,7 @@ def serving(peer: str, data: Data, work: Path, timeout_s: int) -> Iterator[Serve
         if peer == "virtuoso" and data.dump is not None:
             load_s = virtuoso_load(f"127.0.0.1:{sql_port}", data.dump)
         startup_s = time.perf_counter() - started
-        yield Served(peer, url, version(peer), process.pid, startup_s, load_s)
+        yield Served(peer, url, version(peer), process.pid, startup_s, load_s, process, log)
 
 
 def virtuoso_ini(
@@ -292,19 +305,38 @@ def virtuoso_load(sql_address: str, dump: Path) -> float:
     return time.perf_counter() - started
 
 
-def prepare(store: Path, work: Path, peers: list[str]) -> tuple[Data, dict[str, float]]:
-    """Copy the store and dump it as N-Quads, as far as `peers` need; (data, seconds by step).
+def is_merged(store: Path) -> bool:
+    """Whether the store's default graph is the merge of its named graphs (coopgraph's layout)."""
+    import pyoxigraph as ox
 
-    The dump is written from the copy: `coopgraph dump` opens its store read-write, and the
-    store we are given must stay untouched.
+    from coopgraph.server.store.embedded import has_merged_default_graph
+
+    return bool(has_merged_default_graph(ox.Store.read_only(str(store))))
+
+
+def prepare(store: Path, work: Path, peers: list[str]) -> tuple[Data, dict[str, float]]:
+    """Copy the store, merge and dump it, as far as `peers` need; (data, seconds by step).
+
+    The store we are given stays untouched: `coopgraph dump` opens its store read-write, so the
+    dump is written from the copy; a store written before coopgraph kept its default graph as
+    the merge of the record graphs (ours then queries pyoxigraph's union, which counts a triple
+    once per graph holding it) is merged in the copy, which ours then serves, as a load would.
     """
     seconds: dict[str, float] = {}
+    merged = is_merged(store)
     copy = dump = None
-    if {"oxigraph", "rdflib", "virtuoso"} & set(peers):
+    if not merged or {"oxigraph", "rdflib", "virtuoso"} & set(peers):
         started = time.perf_counter()
         copy = work / "store-copy"
         shutil.copytree(store, copy)
         seconds["copy"] = time.perf_counter() - started
+    if copy is not None and not merged:
+        from coopgraph.server.store import open_store
+
+        started = time.perf_counter()
+        with open_store(copy) as opened:
+            opened.merge_default_graph()
+        seconds["merge the copy's default graph"] = time.perf_counter() - started
     if copy is not None and {"rdflib", "virtuoso"} & set(peers):
         started = time.perf_counter()
         dump = work / "dump" / "records.nq"  # alone in its folder: Virtuoso may read that folder
@@ -312,4 +344,4 @@ def prepare(store: Path, work: Path, peers: list[str]) -> tuple[Data, dict[str, 
         command = [str(_bin("coopgraph")), "dump", "--store", str(copy), "--format", "nquads"]
         subprocess.run([*command, "-o", str(dump)], check=True)
         seconds["dump"] = time.perf_counter() - started
-    return Data(store, copy, dump), seconds
+    return Data(store if merged else (copy or store), copy, dump), seconds
