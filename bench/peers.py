@@ -9,6 +9,8 @@ never a pipe (a pipe nobody reads fills up and blocks the server).
   graph is the merge of the record graphs, as ours queries it.
 - rdflib: `rdflib-endpoint serve DUMP`: an in-memory rdflib Dataset whose default graph is the
   union of the named graphs, each triple once (the merge).
+- ours-virtuoso: `coopgraph serve --endpoint` in front of that same Virtuoso (a remote store):
+  what a deployment that outgrew one machine serves; its memory is ours alone, not Virtuoso's.
 - virtuoso: Debian's virtuoso-t with a fresh database, DUMP bulk-loaded (ld_dir, rdf_loader_run):
   without FROM it queries all graphs, a triple once per graph holding it: a join through a
   triple that many records repeat (an organisation's label) multiplies rows there.
@@ -35,9 +37,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-PEERS = ("ours", "oxigraph", "rdflib", "virtuoso")
+PEERS = ("ours", "ours-virtuoso", "oxigraph", "rdflib", "virtuoso")
 #: Seconds a peer may take to answer its first query: rdflib-endpoint parses the whole dump first.
-STARTUP_LIMIT_S = {"ours": 60.0, "oxigraph": 60.0, "rdflib": 1800.0, "virtuoso": 120.0}
+STARTUP_LIMIT_S = {
+    "ours": 60.0,
+    "ours-virtuoso": 120.0,
+    "oxigraph": 60.0,
+    "rdflib": 1800.0,
+    "virtuoso": 120.0,
+}
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 
 
@@ -89,7 +97,7 @@ def unavailable(peer: str) -> str | None:
         if not _bin("rdflib-endpoint").is_file():
             return "no rdflib-endpoint CLI: pip install -e '.[bench]'"
         return None
-    if peer == "virtuoso":
+    if peer in ("virtuoso", "ours-virtuoso"):
         missing = [tool for tool in ("virtuoso-t", "isql-vt") if not shutil.which(tool)]
         if missing or not VIRTUOSO_INI.is_file():
             return f"no {', '.join(missing) or VIRTUOSO_INI}: apt-get install virtuoso-opensource"
@@ -215,7 +223,7 @@ def serving(peer: str, data: Data, work: Path, timeout_s: int) -> Iterator[Serve
         command = [str(_bin("rdflib-endpoint")), "serve", str(data.dump)]
         command += ["--host", "127.0.0.1", "--port", str(port)]
         url = f"{base}/"
-    elif peer == "virtuoso":
+    elif peer in ("virtuoso", "ours-virtuoso"):
         if data.dump is None:
             raise PeerFailed("no N-Quads dump was prepared")
         cwd = work / "virtuoso"
@@ -234,10 +242,32 @@ def serving(peer: str, data: Data, work: Path, timeout_s: int) -> Iterator[Serve
     with _process(command, log, cwd=cwd, env=env) as process:
         wait_until_up(_probe(url), process, log, STARTUP_LIMIT_S[peer])
         load_s = None
-        if peer == "virtuoso" and data.dump is not None:
+        if peer in ("virtuoso", "ours-virtuoso") and data.dump is not None:
             load_s = virtuoso_load(f"127.0.0.1:{sql_port}", data.dump)
+        if peer == "ours-virtuoso":
+            with _in_front(url, work, timeout_s, started, load_s) as served:
+                yield served
+            return
         startup_s = time.perf_counter() - started
         yield Served(peer, url, version(peer), process.pid, startup_s, load_s, process, log)
+
+
+@contextmanager
+def _in_front(
+    remote: str, work: Path, timeout_s: int, started: float, load_s: float | None
+) -> Iterator[Served]:
+    """`coopgraph serve --endpoint` over a running remote store; yield it answering."""
+    port = free_port()
+    log = work / "ours-virtuoso.front.log"
+    env = {k: v for k, v in os.environ.items() if k != "COOPGRAPH_TOKENS"}  # read-only
+    env["COOPGRAPH_QUERY_TIMEOUT_S"] = str(timeout_s)
+    command = [str(_bin("coopgraph")), "serve", "--endpoint", remote, "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/sparql"
+    with _process(command, log, env=env) as process:
+        wait_until_up(_probe(url), process, log, STARTUP_LIMIT_S["ours"])
+        startup_s = time.perf_counter() - started
+        name = f"{version('ours')} over {version('virtuoso')}"
+        yield Served("ours-virtuoso", url, name, process.pid, startup_s, load_s, process, log)
 
 
 def virtuoso_ini(
@@ -325,7 +355,7 @@ def prepare(store: Path, work: Path, peers: list[str]) -> tuple[Data, dict[str, 
     seconds: dict[str, float] = {}
     merged = is_merged(store)
     copy = dump = None
-    if not merged or {"oxigraph", "rdflib", "virtuoso"} & set(peers):
+    if not merged or {"oxigraph", "rdflib", "virtuoso", "ours-virtuoso"} & set(peers):
         started = time.perf_counter()
         copy = work / "store-copy"
         shutil.copytree(store, copy)
@@ -337,7 +367,7 @@ def prepare(store: Path, work: Path, peers: list[str]) -> tuple[Data, dict[str, 
         with open_store(copy) as opened:
             opened.merge_default_graph()
         seconds["merge the copy's default graph"] = time.perf_counter() - started
-    if copy is not None and {"rdflib", "virtuoso"} & set(peers):
+    if copy is not None and {"rdflib", "virtuoso", "ours-virtuoso"} & set(peers):
         started = time.perf_counter()
         dump = work / "dump" / "records.nq"  # alone in its folder: Virtuoso may read that folder
         dump.parent.mkdir()
