@@ -28,6 +28,8 @@ import functools
 import itertools
 import json
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -354,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every measurement here")
     parser.add_argument("--work", type=Path, help="keep copy, dump, logs in DIR/endpoint-work")
     args = parser.parse_args(argv)
+    # A SIGTERM unwinds like an exception, so that every server started is stopped on the way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     unknown = [peer for peer in args.peers if peer not in PEERS]
     if unknown:
         parser.error(f"unknown peer(s) {', '.join(unknown)}; choose among {', '.join(PEERS)}")
