@@ -83,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.keep.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results: dict[str, object] = {"machine": machine(), "stages": [], "queries": {}}
+    saved = args.readme.parent / "results.json"
     for count in args.counts:
         results["stages"].append(stages(coopgraph, args.keep, count, args.jobs, args.seed))  # type: ignore[attr-defined]
         if count in args.peer_counts:
@@ -94,9 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.timeout,
             )
             results["queries"][str(count)] = [asdict(m) for m in measured]  # type: ignore[index]
-        (args.readme.parent / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        saved.write_text(json.dumps(results, indent=1), encoding="utf-8")
     results["minutes"] = (time.perf_counter() - started) / 60
-    (args.readme.parent / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    saved.write_text(json.dumps(results, indent=1), encoding="utf-8")
     report.plot(results, args.readme.parent / "scaling.png")
     given = sys.argv[1:] if argv is None else list(argv)
     report.write_readme(results, args.readme, " ".join(["python -m bench", *given]))
