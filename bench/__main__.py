@@ -100,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved.write_text(json.dumps(results, indent=1), encoding="utf-8")
     report.plot(results, args.readme.parent / "scaling.png")
     given = sys.argv[1:] if argv is None else list(argv)
-    report.write_readme(results, args.readme, " ".join(["python -m bench", *given]))
+    results["command"] = " ".join(["python -m bench", *given])
+    saved.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    report.write_readme(results, args.readme, str(results["command"]))
     print(report.tables(results))
     return 0
 

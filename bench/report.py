@@ -151,6 +151,7 @@ def tables(results: dict[str, Any]) -> str:
                 query_table(measurements, connections),
             ]
     parts += ["", "### Targets", "", *(f"- {line}" for line in targets(results))]
+    parts += [f"\nNote: {line}." for line in results.get("replaced", [])]
     return "\n".join(parts)
 
 
@@ -189,3 +190,39 @@ def plot(results: dict[str, Any], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def replace_peers(results: dict[str, Any], count: int, measured: list[dict[str, Any]]) -> None:
+    """Put a later run's measurements of some peers in place of theirs at `count` records."""
+    peers = {m["peer"] for m in measured}
+    kept = [m for m in results["queries"][str(count)] if m["peer"] not in peers]
+    results["queries"][str(count)] = measured + kept
+    results.setdefault("replaced", []).append(
+        f"at {count:,} records, the rows of {', '.join(sorted(peers))} come from a second run "
+        "(python -m bench.endpoint), side by side in that run"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Re-render the README from results.json, optionally with some peers measured again."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--replace", type=Path, help="bench.endpoint --json output")
+    parser.add_argument("--count", type=int, help="the records of that run")
+    parser.add_argument("--readme", type=Path)
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text(encoding="utf-8"))
+    if args.replace:
+        replace_peers(results, args.count, json.loads(args.replace.read_text(encoding="utf-8")))
+        args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    readme = args.readme or args.results.parent / "README.md"
+    write_readme(results, readme, results.get("command", "python -m bench"))
+    print(tables(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
