@@ -357,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="keep copy, dump, logs in DIR/endpoint-work")
     args = parser.parse_args(argv)
     # A SIGTERM unwinds like an exception, so that every server started is stopped on the way.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench.endpoint: stopped by SIGTERM"))
     unknown = [peer for peer in args.peers if peer not in PEERS]
     if unknown:
         parser.error(f"unknown peer(s) {', '.join(unknown)}; choose among {', '.join(PEERS)}")
