@@ -10,6 +10,7 @@ from typing import Any
 BEGIN, END = "<!-- report: written by python -m bench -->", "<!-- end of report -->"
 AGGREGATES = ("partnerships per theme", "funding per funder and year")
 CACHED = "  the same, cached repeat"
+LATENCY = ("p50_ms", "p95_ms")
 STAGES = {"convert_s": "convert", "validate_s": "validate", "load_s": "load (all three)"}
 
 
@@ -42,7 +43,10 @@ def _cell(m: dict[str, Any]) -> str:
         why = m.get("first_error") or m.get("note") or "not measured"
         return f"– ({why[:40].strip()})"
     mark = "" if m.get("matches") in (True, None) else " ≠rows"
-    return f"{m['p50_ms']:.1f} / {m['p95_ms']:.1f} ms, {m['rps']:,.1f}/s{mark}"
+    if m.get("errors"):
+        mark += f" ({m['errors']} errors)"
+    latency = " / ".join(f"{m[key]:.1f}" if m.get(key) is not None else "–" for key in LATENCY)
+    return f"{latency} ms, {m['rps']:,.1f}/s{mark}"
 
 
 def query_table(measurements: Sequence[dict[str, Any]], connections: int) -> str:
