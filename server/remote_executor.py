@@ -320,16 +320,22 @@ class RemoteExecutor:
 
     def _watch(self, every_s: float) -> None:
         """Move to a new generation whenever the store's state changes (see `STATE_QUERY`)."""
-        last: bytes | None = None
+        last = self._state()  # at once: a change made before the first interval counts too
         while not self._stop.wait(every_s):
-            try:
-                chunks = self.run(Job(STATE_QUERY, JSON, max_rows=1))
-                state = b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
-            except CoopgraphError:
+            state = self._state()
+            if state is None:
                 continue  # unreachable or busy: the queries say so; look again later
             if last is not None and state != last:
                 self._next_generation()
             last = state
+
+    def _state(self) -> bytes | None:
+        """The answer of `STATE_QUERY`, or None when the store cannot say now."""
+        try:
+            chunks = self.run(Job(STATE_QUERY, JSON, max_rows=1))
+            return b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
+        except CoopgraphError:
+            return None
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
