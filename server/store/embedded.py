@@ -13,7 +13,7 @@ from typing import IO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
+from coopgraph.errors import QueryError, StoreUnavailable
 from coopgraph.server.store import staging
 from coopgraph.server.store.base import (
     RDF_FORMATS,
@@ -112,10 +112,7 @@ class EmbeddedStore(Store):
         except OSError as error:
             text = str(error)
             if "lock" in text.lower():
-                raise StoreBusy(
-                    f"the store at {path} is in use by another coopgraph process",
-                    hint="wait for the other load (or stop the server), or open it read-only",
-                ) from error
+                raise staging.busy(path) from error
             raise StoreUnavailable(
                 f"cannot open the store at {path}: {text}",
                 hint="check the path and its permissions, and the free disk space",
@@ -225,7 +222,7 @@ class EmbeddedStore(Store):
         try:
             copy = io.BytesIO()  # what the store holds besides records: ontology, bookkeeping
             self._store.dump(copy, ox.RdfFormat.N_QUADS)
-            built.add(copy.getvalue().decode("utf-8"))
+            built.add(copy.getvalue())
             yield built.write
             built.close()
         except BaseException:
@@ -271,12 +268,13 @@ class _BulkStore:
         nquads = ntriples.replace(" .\n", f" <{_iri(graph_iri)}> .\n")
         if nquads.count("\n") != ntriples.count(" .\n"):
             raise ValueError(f"not one triple a line: the N-Triples of {graph_iri}")
-        self.add(nquads)
-        self.add(ntriples)  # the default graph: the merge of the named graphs
+        self.add(nquads.encode("utf-8"))
+        self.add(ntriples.encode("utf-8"))  # the default graph: the merge of the named graphs
         self.records += 1
 
-    def add(self, nquads: str) -> None:
-        self._pending.write(nquads.encode("utf-8"))
+    def add(self, nquads: bytes) -> None:
+        """Add N-Quads, loaded with the next chunk."""
+        self._pending.write(nquads)
         if self._pending.tell() >= BULK_CHUNK_BYTES:
             self._load_pending()
 

@@ -46,11 +46,16 @@ def lock(store: Path) -> int:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as error:
         os.close(descriptor)
-        raise StoreBusy(
-            f"the store at {store} is in use by another coopgraph process",
-            hint="wait for the other load (or stop the server), or open it read-only",
-        ) from error
+        raise busy(store) from error
     return descriptor
+
+
+def busy(store: Path) -> StoreBusy:
+    """The error for a store another process writes (our lock, or RocksDB's own)."""
+    return StoreBusy(
+        f"the store at {store} is in use by another coopgraph process",
+        hint="wait for the other load (or stop the server), or open it read-only",
+    )
 
 
 def recover(store: Path) -> None:
