@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from coopgraph.converters.pipeline import converter_version
@@ -21,7 +20,7 @@ from coopgraph.converters.rdfinput import looks_like_jsonld
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import CoopgraphError
 from coopgraph.ontology import COOP, ONTOLOGY_IRI, load
-from coopgraph.server.store.base import Store, last_load_update
+from coopgraph.server.store.base import Store
 from coopgraph.shapes.batch import validate_paths
 from coopgraph.shapes.report import RecordReport
 
@@ -138,6 +137,5 @@ def load_paths(
                 summary.refused += 1
                 report(record, "refused")
     if summary.loaded:
-        when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        store.update(last_load_update(f"{options.base}{Store.META_GRAPH_PATH}", when))
+        store.stamp_last_load(options.base)
     return summary

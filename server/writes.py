@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from coopgraph.errors import QueryError, StoreError
 from coopgraph.server.executor import Executor
 from coopgraph.server.load import ensure_ontology
-from coopgraph.server.store.base import Store, last_load_update
+from coopgraph.server.store.base import Store
 
 T = TypeVar("T")
 
@@ -38,8 +37,7 @@ class RecordWriter:
             with self._lock, self.executor.exclusive(), self.open_store() as store:
                 ensure_ontology(store)
                 outcome = change(store)
-                when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-                store.update(last_load_update(f"{self.base}{Store.META_GRAPH_PATH}", when))
+                store.stamp_last_load(self.base)
                 return outcome
         except QueryError as error:
             # Our own update, refused: the store's set-up, not the client's request, is wrong.

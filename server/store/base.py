@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO
 
 from rdflib import Graph
@@ -141,6 +142,11 @@ class Store(ABC):
                 self.flush()
 
         yield write
+
+    def stamp_last_load(self, base: str) -> None:
+        """Record now as the time of the last load or write (`LAST_LOAD_QUERY` reads it)."""
+        when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        self.update(last_load_update(f"{base}{self.META_GRAPH_PATH}", when))
 
     def merge_default_graph(self) -> bool:
         """Make the default graph the merge of the named graphs where the store keeps one.
