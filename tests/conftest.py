@@ -91,17 +91,24 @@ def run_in_terminal(command: list[str]) -> tuple[int, str]:
     return process.returncode, b"".join(chunks).decode()
 
 
+def samples_store(folder: Path, *options: str) -> Path:
+    """An embedded store in `folder` holding the bundled records, loaded by `coopgraph load`."""
+    coopgraph = str(Path(sys.executable).parent / "coopgraph")
+    store = folder / "store"
+    subprocess.run(
+        [coopgraph, "load", str(SAMPLES), "--store", str(store), *options],
+        check=True,
+        capture_output=True,
+    )
+    return store
+
+
 @pytest.fixture(scope="session")
 def live_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `coopgraph serve` (gunicorn) on a free loopback port, over the bundled records."""
     from servers import coopgraph_server
 
-    coopgraph = str(Path(sys.executable).parent / "coopgraph")
-    store = tmp_path_factory.mktemp("live") / "store"
-    subprocess.run(
-        [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
-    )
-    with coopgraph_server(store) as url:
+    with coopgraph_server(samples_store(tmp_path_factory.mktemp("live"))) as url:
         yield url
 
 

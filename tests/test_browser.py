@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SAMPLES, sample
+from conftest import sample, samples_store
 from playwright.sync_api import Locator, Page, expect
 from servers import coopgraph_server
 
@@ -32,11 +29,7 @@ RESULTS = re.compile(r"^[1-9]\d* results? in")  # YASR's "2 results in 0.02 seco
 @pytest.fixture(scope="module")
 def capped_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`coopgraph serve` over the bundled records with COOPGRAPH_MAX_ROWS=1."""
-    store = tmp_path_factory.mktemp("capped") / "store"
-    coopgraph = str(Path(sys.executable).parent / "coopgraph")
-    subprocess.run(
-        [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
-    )
+    store = samples_store(tmp_path_factory.mktemp("capped"))
     with coopgraph_server(store, env={"COOPGRAPH_MAX_ROWS": "1"}) as url:
         yield url
 

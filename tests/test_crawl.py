@@ -11,15 +11,13 @@ the IRI asked.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
 from pathlib import Path
 
-from conftest import SAMPLES
+from conftest import samples_store
 from rdflib import Graph, URIRef
 from servers import coopgraph_server, free_port
 
@@ -64,13 +62,7 @@ def _iri_of(url: str, base: str) -> str:
 def test_crawl_finds_no_broken_link_and_every_iri_describes_itself(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    store = tmp_path / "store"
-    coopgraph = str(Path(sys.executable).parent / "coopgraph")
-    subprocess.run(
-        [coopgraph, "load", str(SAMPLES), "--store", str(store), "--base", base],
-        check=True,
-        capture_output=True,
-    )
+    store = samples_store(tmp_path, "--base", base)
     with coopgraph_server(store, env={"COOPGRAPH_BASE": base}, port=port):
         pages: deque[str] = deque([base])
         iris: deque[str] = deque()

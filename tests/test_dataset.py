@@ -6,8 +6,6 @@ against counts made with pyoxigraph's quad API, not SPARQL.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
@@ -16,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, samples_store
 from pyshacl import validate
 from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -52,12 +50,7 @@ Select = Callable[[str], list[dict[str, Any]]]
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded store holding the bundled records, loaded by `coopgraph load`."""
-    coopgraph = str(Path(sys.executable).parent / "coopgraph")
-    store = tmp_path_factory.mktemp("dataset") / "store"
-    subprocess.run(
-        [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
-    )
-    return store
+    return samples_store(tmp_path_factory.mktemp("dataset"))
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,11 @@ query timeouts, which a fuzzer's random SPARQL can reach.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import SAMPLES
+from conftest import samples_store
 from hypothesis import HealthCheck, given, settings
 from servers import coopgraph_server
 
@@ -26,11 +23,7 @@ EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = tmp_path_factory.mktemp("fuzz") / "store"
-    coopgraph = str(Path(sys.executable).parent / "coopgraph")
-    subprocess.run(
-        [coopgraph, "load", str(SAMPLES), "--store", str(store)], check=True, capture_output=True
-    )
+    store = samples_store(tmp_path_factory.mktemp("fuzz"))
     env = {"COOPGRAPH_TOKENS": f"fuzz:{TOKEN}", "COOPGRAPH_QUERY_TIMEOUT_S": "5"}
     with coopgraph_server(store, env=env) as endpoint:
         yield endpoint.removesuffix("/sparql")
