@@ -50,6 +50,7 @@ from pathlib import Path
 from types import FrameType
 
 from bench.convert import prepare_pages
+from bench.peers import free_port
 from bench.soak_mix import (
     DEFAULT_MIX,
     FAILURES,
@@ -67,7 +68,6 @@ from bench.soak_mix import (
 from bench.soak_server import (
     Sampler,
     disk_hashes,
-    free_port,
     live_hashes,
     load_store,
     read_targets,

@@ -16,7 +16,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -27,49 +26,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bench.convert import default_coopgraph
+from bench.peers import PeerFailed, wait_until_up
 from bench.soak_mix import Call, Client, Targets
-from bench.validate import tree_rss_kib
+from bench.validate import descendants, tree_rss_kib
 
 SAMPLE_EVERY_S = 2.0
 COOP = "https://w3id.org/coopgraph/ontology#"
 RECORD_GRAPHS = "graph/partnership/"
 TYPES = ("coop:Partnership", "org:Organization", "coop:Funding", "org:Membership", "org:Post")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def descendants(pid: int) -> list[int]:
-    """The process and all its descendants, from /proc."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        with contextlib.suppress(OSError, ValueError):
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll the endpoint until it answers; fail with the server's output if it never does."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:]
-            raise SystemExit(f"bench.soak: the server exited with {process.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"bench.soak: no answer from {url} after 60 s")
 
 
 def _identity(pid: int) -> tuple[str, str] | None:
@@ -121,7 +85,10 @@ def server(store: Path, port: int, base: str, token: str, log: Path) -> Iterator
             command, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
         try:
-            wait_until_up(f"http://127.0.0.1:{port}/sparql", process, log)
+            try:
+                wait_until_up(f"http://127.0.0.1:{port}/sparql", process, log, 60)
+            except PeerFailed as error:
+                raise SystemExit(f"bench.soak: the server {error}") from error
             yield process.pid
         finally:
             for outlived in stop(process):
