@@ -32,12 +32,14 @@ class RecordWriter:
         self.base = base
         self._lock = threading.Lock()
 
-    def _write(self, change: Callable[[Store], T]) -> T:
+    def _write(self, change: Callable[[Store], T], *, wrote: Callable[[T], bool]) -> T:
+        """Run `change` in the store; if `wrote` says it changed something, record the time."""
         try:
             with self._lock, self.executor.exclusive(), self.open_store() as store:
                 ensure_ontology(store)
                 outcome = change(store)
-                store.stamp_last_load(self.base)
+                if wrote(outcome):  # a refused or empty change leaves the store as it was
+                    store.stamp_last_load(self.base)
                 return outcome
         except QueryError as error:
             # Our own update, refused: the store's set-up, not the client's request, is wrong.
@@ -58,8 +60,8 @@ class RecordWriter:
                 store.replace_graph(graph_iri, ntriples)
             return existed
 
-        return self._write(change)
+        return self._write(change, wrote=lambda existed: not (existed and must_be_new))
 
     def delete(self, graph_iri: str) -> bool:
         """Delete a record's graph; True if there was one."""
-        return self._write(lambda store: store.delete_graph(graph_iri))
+        return self._write(lambda store: store.delete_graph(graph_iri), wrote=bool)

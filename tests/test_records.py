@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def test_creating_an_existing_record_is_409_and_changes_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     before = quads(app)
+    time.sleep(1.1)  # a new second: a time of last write stamped by the refusal would show
     response = client.post("/records", data=_upload(sample(RABAT), f"{RABAT}.txt"), headers=AUTH)
     assert response.status_code == 409 and "PUT /records/" in response.get_data(as_text=True)
     assert quads(app) == before
