@@ -15,7 +15,9 @@ MaxQueryExecutionTime).
 
 The store can change behind the app's back (`coopgraph load --endpoint`, another server): every
 `check_s` seconds a small query reads its state (`STATE_QUERY`), and `generation` moves on when
-it changed, so that no kept answer outlives it by more than that.
+it changed, so that no kept answer outlives it by more than that. While the store does not tell
+its state (stalled in a checkpoint, unreachable), every reading of `generation` is a new one:
+nothing is kept or reused until it does again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import contextlib
 import http.client
 import io
 import json
+import logging
 import queue
 import socket
 import threading
@@ -55,6 +58,10 @@ ACCEPTED = {
 }
 #: What a failing store said, at most, in the error we raise.
 MESSAGE_CHARS = 500
+#: Intervals without a state from the store after which no kept answer is trusted.
+STALE_LOOKS = 3
+
+log = logging.getLogger(__name__)
 
 
 def _accept(media_type: str) -> str:
@@ -172,6 +179,8 @@ class RemoteExecutor:
         self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
         self._generation = 0
         self._lock = threading.Lock()
+        self._check_s = check_s
+        self._told_at = time.monotonic()  # when the store last told its state
         self._idle: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue()
         for _ in range(connections):
             self._idle.put(self._connection())
@@ -190,7 +199,11 @@ class RemoteExecutor:
 
     @property
     def generation(self) -> int:
-        """Which state of the store answers come from: one more after each write or change seen."""
+        """Which state of the store answers come from: one more after each write or change seen,
+        and one more at each reading while the store has not told its state for `STALE_LOOKS`
+        intervals (a change may be hiding there)."""
+        if self._check_s > 0 and time.monotonic() - self._told_at > STALE_LOOKS * self._check_s:
+            self._next_generation()
         return self._generation
 
     def _next_generation(self) -> None:
@@ -323,19 +336,23 @@ class RemoteExecutor:
         last = self._state()  # at once: a change made before the first interval counts too
         while not self._stop.wait(every_s):
             state = self._state()
-            if state is None:
-                continue  # unreachable or busy: the queries say so; look again later
-            if last is not None and state != last:
-                self._next_generation()
+            if state is not None and state != last:
+                self._next_generation()  # a change, or the first state after the store said none
             last = state
 
     def _state(self) -> bytes | None:
         """The answer of `STATE_QUERY`, or None when the store cannot say now."""
+        asked_at = time.monotonic()
         try:
             chunks = self.run(Job(STATE_QUERY, JSON, max_rows=1))
-            return b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
+            state = b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
         except CoopgraphError:
+            return None  # unreachable or busy: the queries say so; look again later
+        except Exception:  # the watcher must outlive anything a store answers
+            log.exception("reading the state of the store at %s failed", self.endpoint)
             return None
+        self._told_at = asked_at
+        return state
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

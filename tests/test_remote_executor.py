@@ -249,6 +249,35 @@ def test_writes_and_changes_seen_move_the_generation(endpoint: tuple[str, Script
     executor.close()
 
 
+def test_a_store_that_does_not_tell_its_state_lets_no_answer_be_kept(
+    endpoint: tuple[str, Script],
+) -> None:
+    """A stalled store (a checkpoint) may hide a change: each reading is a new generation."""
+    url, script = endpoint
+    stalled = threading.Event()
+    script.answer = lambda form, accept: Reply(
+        solutions(1), delay_s=2.0 if stalled.is_set() else 0.0
+    )
+    executor = RemoteExecutor(url, check_s=0.1)
+    time.sleep(0.35)
+    steady = executor.generation
+    assert executor.generation == steady  # the store tells its state: answers may be kept
+    stalled.set()
+    time.sleep(0.6)  # more than STALE_LOOKS intervals without a state
+    first = executor.generation
+    assert executor.generation != first
+    stalled.clear()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # told again: the generation settles
+        settled = executor.generation
+        time.sleep(0.15)
+        if executor.generation == settled:
+            break
+    else:
+        pytest.fail("the generation never settled once the store told its state again")
+    executor.close()
+
+
 def test_json_results_are_read_only_up_to_the_cap() -> None:
     served: list[int] = []
 

@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +203,17 @@ def test_dumps_hold_coopgraph_graphs_only(served: Served) -> None:
     assert len(triples) == len({(q.subject, q.predicate, q.object) for q in quads})
 
 
+def kept_within(ask: Callable[[], Reply], seconds: float = 10) -> bool:
+    """Whether an answer is kept within `seconds`: none is while the store has not told its
+    state lately (a stalled store, which CI's shared machines see)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ask().headers["Coopgraph-Cache"] == "hit":
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_write_is_seen_by_the_next_query_not_a_kept_answer(served: Served) -> None:
     count = COUNT
 
@@ -211,7 +222,7 @@ def test_a_write_is_seen_by_the_next_query_not_a_kept_answer(served: Served) -> 
         assert reply.status == 200, reply.body
         return int(reply.body.decode().splitlines()[1]), reply.headers["Coopgraph-Cache"]
 
-    partnerships()
+    assert kept_within(lambda: query(served, count, "text/csv"))
     assert partnerships() == (2, "hit")
     put = fetch(
         f"{served.site}/records/remote-copy",
@@ -244,8 +255,7 @@ def test_a_load_beside_the_server_retires_kept_answers(served: Served, tmp_path:
             time.sleep(0.2)
         pytest.fail(f"still not {expected} partnerships after {seconds} s: a stale kept answer")
 
-    query(served, count, "text/csv")
-    assert query(served, count, "text/csv").headers["Coopgraph-Cache"] == "hit"
+    assert kept_within(lambda: query(served, count, "text/csv"))
     (tmp_path / "outside.txt").write_text(sample("sale-woippy"), encoding="utf-8")
     _coopgraph("load", str(tmp_path / "outside.txt"), *_store_options(served.store))
     try:
