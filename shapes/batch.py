@@ -1,10 +1,17 @@
-"""Validating many records: one pyshacl run a record, spread over the cores, streamed in order."""
+"""Validating many records: one pyshacl run a record, spread over the cores, streamed in order.
+
+Memory stays flat however many records: at most `AHEAD` chunks of records are handed out ahead
+of the one the caller is reading (a slow reader, such as a store writing, holds no growing
+backlog of results), and each worker process is replaced after `RECORDS_PER_WORKER` records (a
+long-lived rdflib/pyshacl process grows slowly, about 1 MiB a thousand records).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +25,10 @@ from coopgraph.shapes.report import RecordReport
 from coopgraph.shapes.validate import RecordValidator
 
 _worker: tuple[RecordValidator, ConversionOptions, bool, bool] | None = None
+#: Records a worker process validates before a fresh one replaces it.
+RECORDS_PER_WORKER = 2000
+#: Chunks handed out to each worker ahead of the record being read.
+AHEAD = 4
 
 
 def validate_file(
@@ -82,5 +93,28 @@ def validate_paths(
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(32, len(files) // (jobs * 8)))
     arguments = (options, with_turtle, with_graph)
-    with context.Pool(jobs, initializer=_start_worker, initargs=arguments) as pool:
-        yield from pool.imap(_work, files, chunksize=chunk)
+    window = threading.Semaphore(jobs * AHEAD * chunk)
+    stopped = threading.Event()
+    with context.Pool(
+        jobs,
+        initializer=_start_worker,
+        initargs=arguments,
+        maxtasksperchild=max(1, RECORDS_PER_WORKER // chunk),  # a task is a chunk
+    ) as pool:
+        try:
+            for report in pool.imap(_work, _handed_out(files, window, stopped), chunksize=chunk):
+                window.release()
+                yield report
+        finally:
+            stopped.set()  # the pool's feeding thread must not wait for room ever after
+
+
+def _handed_out(
+    files: Iterable[Path], window: threading.Semaphore, stopped: threading.Event
+) -> Iterator[Path]:
+    """The files, each once there is room in the window (the pool's feeding thread waits)."""
+    for path in files:
+        while not window.acquire(timeout=0.1):
+            if stopped.is_set():
+                return
+        yield path
