@@ -9,6 +9,7 @@ pages and copy them; a long-lived worker grows only about 1.7 MiB a thousand rec
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -91,25 +92,37 @@ def validate_paths(
         return
     # fork: workers inherit the parsed ontology and shapes instead of re-reading them
     context = multiprocessing.get_context("fork")
-    chunk = max(1, min(32, len(files) // (jobs * 8)))
+    chunk = chunk_size(len(files), jobs)
     arguments = (options, with_turtle, with_graph)
     window = threading.Semaphore(jobs * AHEAD * chunk)
     stopped = threading.Event()
-    # The caller's objects (136,000 paths are 69 MiB) out of the collector's reach: a forked
-    # worker's collections would otherwise write to each, copying every page that holds them.
-    gc.freeze()
-    with context.Pool(
-        jobs,
-        initializer=_start_worker,
-        initargs=arguments,
-    ) as pool:
+    with (
+        _out_of_the_collectors_reach(),
+        context.Pool(jobs, initializer=_start_worker, initargs=arguments) as pool,
+    ):
         try:
             for report in pool.imap(_work, _handed_out(files, window, stopped), chunksize=chunk):
                 window.release()
                 yield report
         finally:
             stopped.set()  # the pool's feeding thread must not wait for room ever after
-            gc.unfreeze()
+
+
+def chunk_size(files: int, jobs: int) -> int:
+    """Records a worker takes at a time: enough to spare round trips, few enough to share."""
+    return max(1, min(32, files // (jobs * 8)))
+
+
+@contextlib.contextmanager
+def _out_of_the_collectors_reach() -> Iterator[None]:
+    """The caller's objects (136,000 paths are 69 MiB) frozen out of the collector's reach: a
+    forked worker's collections would otherwise write to each, copying every page that holds
+    them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _handed_out(

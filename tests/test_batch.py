@@ -50,7 +50,7 @@ def test_a_slow_reader_holds_back_the_workers(files: list[Path]) -> None:
     reports = validate_paths(files, ConversionOptions(), jobs=2)
     next(reports)
     time.sleep(1.5)  # time enough for the workers to do all 200 if nothing held them
-    chunk = max(1, min(32, len(files) // (2 * 8)))
+    chunk = batch.chunk_size(len(files), 2)
     window = 2 * batch.AHEAD * chunk
     assert done.value <= window + chunk + 1
     assert len(list(reports)) == len(files) - 1
