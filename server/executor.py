@@ -58,6 +58,14 @@ class Answer:
     limit: int | None = None  # the cap that cut it, when not the job's own (a remote store's)
 
 
+def stopped_after(timeout_s: float) -> QueryTimeout:
+    """The error of a query past its deadline, whatever ran it."""
+    return QueryTimeout(
+        f"the query was stopped after {timeout_s:.0f} s",
+        hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
+    )
+
+
 class Executor(Protocol):
     """Runs the app's queries: streams each answer, within a deadline, a few at a time."""
 
@@ -286,10 +294,7 @@ class QueryExecutor:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.connection.poll(remaining):
-                    raise QueryTimeout(
-                        f"the query was stopped after {self.timeout_s:.0f} s",
-                        hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
-                    )
+                    raise stopped_after(self.timeout_s)
                 status, payload = worker.connection.recv()
                 if status in ("data", "answer"):
                     yield payload

@@ -39,11 +39,10 @@ from coopgraph.errors import (
     ExecutorBusy,
     NotAcceptable,
     QueryError,
-    QueryTimeout,
     StoreError,
     StoreUnavailable,
 )
-from coopgraph.server.executor import CHUNK, Answer, Job
+from coopgraph.server.executor import CHUNK, Answer, Job, stopped_after
 from coopgraph.server.results_json import first_solutions
 from coopgraph.server.store.base import STATE_QUERY
 
@@ -66,7 +65,7 @@ log = logging.getLogger(__name__)
 
 def _accept(media_type: str) -> str:
     """The Accept header asking for `media_type`, or for what may stand in for it."""
-    wanted, *others = ACCEPTED.get(media_type, (media_type,))
+    wanted, *others = _accepted(media_type)
     return ", ".join([wanted, *(f"{other};q=0.{9 - i}" for i, other in enumerate(others))])
 
 
@@ -89,10 +88,7 @@ class _Exchange:
     def _remaining(self, timeout_s: float) -> float:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise QueryTimeout(
-                f"the query was stopped after {timeout_s:.0f} s",
-                hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
-            )
+            raise stopped_after(timeout_s)
         return remaining
 
     def send(self, path: str, body: bytes, accept: str, timeout_s: float) -> None:
@@ -236,10 +232,7 @@ class RemoteExecutor:
             yield from self._exchange(exchange, job)
             done = True
         except TimeoutError as error:
-            raise QueryTimeout(
-                f"the query was stopped after {self.timeout_s:.0f} s",
-                hint="narrow it (LIMIT, more specific patterns) or run it on a dump",
-            ) from error
+            raise stopped_after(self.timeout_s) from error
         except (OSError, http.client.HTTPException) as error:
             raise StoreUnavailable(
                 f"cannot reach the SPARQL store at {self.endpoint}: {error}",
@@ -308,11 +301,14 @@ class RemoteExecutor:
         )
         yield output.getvalue()
 
+    def _small_answer(self, query: str) -> bytes:
+        """The JSON answer to one of the app's own queries (an ASK, one row)."""
+        chunks = self.run(Job(query, JSON, max_rows=1))
+        return b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
+
     def ask(self, query: str) -> bool:
         """The answer of an ASK (for the app's own checks)."""
-        chunks = self.run(Job(query, JSON, max_rows=1))
-        data = b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
-        return json.loads(data).get("boolean") is True
+        return json.loads(self._small_answer(query)).get("boolean") is True
 
     def check_union_default_graph(self) -> None:
         """StoreError when records are in named graphs but not in the default graph.
@@ -344,8 +340,7 @@ class RemoteExecutor:
         """The answer of `STATE_QUERY`, or None when the store cannot say now."""
         asked_at = time.monotonic()
         try:
-            chunks = self.run(Job(STATE_QUERY, JSON, max_rows=1))
-            state = b"".join(chunk for chunk in chunks if isinstance(chunk, bytes))
+            state = self._small_answer(STATE_QUERY)
         except CoopgraphError:
             return None  # unreachable or busy: the queries say so; look again later
         except Exception:  # the watcher must outlive anything a store answers
