@@ -39,18 +39,25 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def _proc_kib(pid: int, name: str, field: str) -> int:
+    """A KiB figure of /proc/PID/NAME (0 once the process has exited, or when it has none:
+    a kernel thread has no VmRSS)."""
+    try:
+        text = Path(f"/proc/{pid}/{name}").read_text()
+        return next(
+            (int(line.split()[1]) for line in text.splitlines() if line.startswith(field)), 0
+        )
+    except (OSError, ValueError):
+        return 0
+
+
 def tree_rss_kib(pid: int) -> int:
     """Resident memory of a process and all its descendants, KiB (0 once it has exited)."""
-    total = 0
-    for current in descendants(pid):
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(
-                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
-            )
-        except (OSError, StopIteration, ValueError):
-            continue  # exited meanwhile, or a kernel thread without VmRSS
-    return total
+    return sum(_proc_kib(current, "status", "VmRSS:") for current in descendants(pid))
+
+
+#: Whether this kernel tells a process's PSS (/proc/PID/smaps_rollup, Linux 4.14 and later).
+HAS_PSS = Path("/proc/self/smaps_rollup").exists()
 
 
 def tree_pss_kib(pid: int) -> int:
@@ -58,18 +65,9 @@ def tree_pss_kib(pid: int) -> int:
     forked workers counted once in all, which the sum of their resident sets is not (a worker
     forked from a 300 MiB parent starts with a 300 MiB RSS, nearly all of it shared). Where the
     kernel has no smaps_rollup, the resident sets' sum."""
-    total = 0
-    for current in descendants(pid):
-        try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
-        except FileNotFoundError:
-            return tree_rss_kib(pid)
-        except (OSError, ValueError):
-            continue  # exited meanwhile
-        total += next(
-            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
-        )
-    return total
+    if not HAS_PSS:
+        return tree_rss_kib(pid)
+    return sum(_proc_kib(current, "smaps_rollup", "Pss:") for current in descendants(pid))
 
 
 def run_sampled(command: list[str]) -> tuple[float, float, int, str]:
