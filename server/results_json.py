@@ -14,7 +14,7 @@ import codecs
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,13 +118,23 @@ def _term(term: Any, blanks: dict[str, str]) -> dict[str, str]:
     return dict(term)
 
 
-def _bindings(reader: _Reader, found: Solutions, max_rows: int, blanks: dict[str, str]) -> None:
-    """The `bindings` array: kept up to `max_rows`; past it, stop if the head is known."""
-    reader.punctuation("[")
-    if reader.peek() == "]":
+def _members(reader: _Reader, brackets: str, each: Callable[[], None]) -> None:
+    """A JSON array (`brackets` "[]") or object ("{}"): `each()` reads one member, in turn."""
+    opening, closing = brackets[0], brackets[1]
+    reader.punctuation(opening)
+    if reader.peek() == closing:
         reader.pos += 1
         return
     while True:
+        each()
+        if reader.punctuation("," + closing) == closing:
+            return
+
+
+def _bindings(reader: _Reader, found: Solutions, max_rows: int, blanks: dict[str, str]) -> None:
+    """The `bindings` array: kept up to `max_rows`; past it, stop if the head is known."""
+
+    def solution() -> None:
         row = reader.value()
         if len(found.bindings) < max_rows:
             if not isinstance(row, dict):
@@ -134,26 +144,23 @@ def _bindings(reader: _Reader, found: Solutions, max_rows: int, blanks: dict[str
             found.more = True
             if found.variables is not None:
                 raise _Enough
-        if reader.punctuation(",]") == "]":
-            return
+
+    _members(reader, "[]", solution)
 
 
 class _Enough(Exception):
     """The cap is reached and the head is known: the rest is never read."""
 
 
-def _object(reader: _Reader, member: Any) -> None:
+def _object(reader: _Reader, member: Callable[[Any], None]) -> None:
     """A JSON object, each member handed to `member(key)` to read its value."""
-    reader.punctuation("{")
-    if reader.peek() == "}":
-        reader.pos += 1
-        return
-    while True:
+
+    def keyed() -> None:
         key = reader.value()
         reader.punctuation(":")
         member(key)
-        if reader.punctuation(",}") == "}":
-            return
+
+    _members(reader, "{}", keyed)
 
 
 def first_solutions(chunks: Iterator[bytes], max_rows: int) -> Solutions:
