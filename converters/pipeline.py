@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import overload
 
 from rdflib import Graph, URIRef
 
@@ -160,14 +162,64 @@ def read_graph(path: Path, options: ConversionOptions) -> Conversion:
     return Conversion(str(path), None, options.graph_iri(path.stem), graph, warnings, decoded.notes)
 
 
-def input_files(paths: Iterable[Path], suffixes: Iterable[str] = SUFFIXES) -> Iterator[Path]:
-    """The files to read: files as given, folders searched (sorted, hidden files skipped)."""
-    wanted = set(suffixes)
+class FileList(Sequence[Path]):
+    """Paths kept as their strings: 136,000 `Path` objects take 70 MiB, their strings 15, and a
+    load holds its list of files from start to end."""
+
+    def __init__(self, paths: Iterable[str | Path] = ()) -> None:
+        self._paths = [os.fspath(path) for path in paths]
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> FileList: ...
+    def __getitem__(self, index: int | slice) -> Path | FileList:
+        if isinstance(index, slice):
+            return FileList(self._paths[index])
+        return Path(self._paths[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return map(Path, self._paths)
+
+    def __repr__(self) -> str:
+        return f"FileList({self._paths!r})"
+
+
+def input_files(paths: Iterable[Path], suffixes: Iterable[str] = SUFFIXES) -> FileList:
+    """The files to read: files as given, folders searched (in the order of their sorted paths,
+    hidden files and folders skipped, links to folders not followed)."""
+    wanted = {suffix.lower() for suffix in suffixes}
+    return FileList(_found(paths, wanted))
+
+
+def _found(paths: Iterable[Path], wanted: set[str]) -> Iterator[str]:
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in wanted:
-                    yield child
+            yield from _files_under(os.fspath(path), wanted)
         else:
-            yield path  # a missing file is reported when it is read
+            yield os.fspath(path)  # a missing file is reported when it is read
+
+
+def _files_under(folder: str, wanted: set[str]) -> Iterator[str]:
+    """The files of `folder` and its subfolders with a wanted suffix, depth first, each folder's
+    entries by name (what sorting their paths gives). Names only are kept while a folder is
+    read: its entries' objects would take 6 times the memory."""
+    files: list[str] = []
+    folders: set[str] = set()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.add(entry.name)
+            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in wanted:
+                files.append(entry.name)
+    files.sort()
+    for name in heapq.merge(files, sorted(folders)):
+        if name in folders:
+            yield from _files_under(os.path.join(folder, name), wanted)
+        else:
+            yield os.path.join(folder, name)

@@ -60,7 +60,7 @@ def convert(
         options = _options(base, personal)
     except CoopgraphError as error:
         raise click.UsageError(str(error)) from error
-    files = list(input_files(paths))
+    files = input_files(paths)
 
     def report(outcome: Conversion | CoopgraphError) -> None:
         if isinstance(outcome, CoopgraphError):
@@ -129,7 +129,7 @@ def validate(
         options = _options(base, personal)
     except CoopgraphError as error:
         raise click.UsageError(str(error)) from error
-    files = list(input_files(paths, [*SUFFIXES, *RDF_SUFFIXES]))
+    files = input_files(paths, [*SUFFIXES, *RDF_SUFFIXES])
     reports = validate_paths(files, options, with_turtle=fmt == "turtle", jobs=jobs)
     worst = 0
     with _output(output) as stream:

@@ -108,7 +108,7 @@ def load(
         options = _options(base, None)
     except CoopgraphError as error:
         raise click.UsageError(str(error)) from error
-    files = list(input_files(paths, [*SUFFIXES, *RDF_SUFFIXES]))
+    files = input_files(paths, [*SUFFIXES, *RDF_SUFFIXES])
 
     def report(record: RecordReport, outcome: str) -> None:
         if outcome in ("refused", "unreadable", "forced"):

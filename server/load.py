@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coopgraph.converters.pipeline import converter_version
+from coopgraph.converters.pipeline import FileList, converter_version
 from coopgraph.converters.rdfinput import looks_like_jsonld
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import CoopgraphError
@@ -99,7 +99,7 @@ def ensure_ontology(store: Store) -> bool:
 
 
 def load_paths(
-    files: list[Path],
+    files: Sequence[Path],
     store: Store,
     options: ConversionOptions,
     *,
@@ -118,7 +118,7 @@ def load_paths(
     store.merge_default_graph()
     ensure_ontology(store)
     stored = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
-    changed = list(_changed(files, stored, options))
+    changed = FileList(_changed(files, stored, options))
     summary.unchanged = len(files) - len(changed)
     progress(summary.unchanged)
     with store.record_writer(first_load=bulk and not stored) as write:

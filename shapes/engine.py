@@ -29,13 +29,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 _NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
+#: Emptied when it holds this many: each record adds a dozen IRIs of its own, so a long-lived
+#: worker kept 100,000 (25 MiB) where a thousand-odd are reused.
+NAMED_NODES_KEPT = 5_000
 
 
 def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         named = _NAMED_NODES.get(term)
         if named is None:
-            if len(_NAMED_NODES) >= 100_000:
+            if len(_NAMED_NODES) >= NAMED_NODES_KEPT:
                 _NAMED_NODES.clear()
             named = _NAMED_NODES[term] = ox.NamedNode(term)
         return named

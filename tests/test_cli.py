@@ -193,3 +193,27 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert "converting" not in piped.stderr
     summary = piped.stderr.strip()
     assert summary.startswith("8 records, ") and summary.endswith(" 0 warnings, 0 failures")
+
+
+def test_a_folder_is_searched_in_path_order_without_hidden_entries_or_linked_folders(
+    tmp_path: Path,
+) -> None:
+    from coopgraph.converters.pipeline import input_files
+
+    for name in ["a/b/y.HTML", "a/x.txt", "a.d/m.htm", "a.txt", "Z.txt", "c/k.json", "c/k.bin"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+    for hidden in [".h/z.txt", "a/.q.txt"]:
+        (tmp_path / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / hidden).touch()
+    (tmp_path / "link").symlink_to(tmp_path / "c")  # a loop in waiting: not followed
+    (tmp_path / "c" / "l.txt").symlink_to(tmp_path / "a.txt")  # a linked file is a file
+    missing = tmp_path / "missing.txt"
+
+    files = input_files([tmp_path, missing])
+
+    expected = ["Z.txt", "a/b/y.HTML", "a/x.txt", "a.d/m.htm", "a.txt", "c/k.json", "c/l.txt"]
+    assert list(files) == [*(tmp_path / name for name in expected), missing]
+    assert list(files) == [*sorted(files[:-1]), missing]  # what sorting the paths gives
+    assert len(files) == 8 and files[1] == tmp_path / "a/b/y.HTML"
+    assert list(files[1:3]) == [tmp_path / "a/b/y.HTML", tmp_path / "a/x.txt"]
