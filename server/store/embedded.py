@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import IO
 
@@ -290,6 +293,7 @@ class _BulkStore:
                 "while it is built); the store was left as it was",
             ) from error
         self._pending = io.BytesIO()
+        _give_back_freed_memory()
 
     def close(self) -> None:
         """Load what is pending and write everything to disk."""
@@ -302,3 +306,26 @@ class _BulkStore:
         if hasattr(self, "_store"):
             del self._store
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None under another C library."""
+    library = ctypes.util.find_library("c")
+    function = getattr(ctypes.CDLL(library), "malloc_trim", None) if library else None
+    if function is not None:
+        function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    return function
+
+
+def _give_back_freed_memory() -> None:
+    """Return the pages freed in the allocator's arenas to the system.
+
+    Each bulk-load call's threads free about 100 MiB that glibc keeps, spread over its arenas,
+    and what stays resident grew with the load: bulk-loading the quads of 34,000 records in
+    chunks, the process went from 116 to 150 MiB without this, from 56 to 68 MiB with it, in
+    the same time.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
