@@ -29,8 +29,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 _NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
-#: Emptied when it holds this many: each record adds a dozen IRIs of its own, so a long-lived
-#: worker kept 100,000 (25 MiB) where a thousand-odd are reused.
+#: Emptied when it holds this many: each record adds a dozen IRIs of its own, which are never
+#: asked for again, so a long-lived worker filled it to the 100,000 it held before.
 NAMED_NODES_KEPT = 5_000
 
 
