@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import io
 import os
 import shutil
@@ -311,8 +310,7 @@ class _BulkStore:
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's `malloc_trim`, or None under another C library."""
-    library = ctypes.util.find_library("c")
-    function = getattr(ctypes.CDLL(library), "malloc_trim", None) if library else None
+    function = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library Python runs on
     if function is not None:
         function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
     return function
