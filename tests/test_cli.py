@@ -14,6 +14,7 @@ from conftest import SAMPLES, run_in_terminal, sample
 from rdflib import Dataset, Graph
 
 from coopgraph.cli import main
+from coopgraph.converters.pipeline import input_files
 
 
 def run(*args: str | Path) -> Result:
@@ -198,8 +199,6 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
 def test_a_folder_is_searched_in_path_order_without_hidden_entries_or_linked_folders(
     tmp_path: Path,
 ) -> None:
-    from coopgraph.converters.pipeline import input_files
-
     for name in ["a/b/y.HTML", "a/x.txt", "a.d/m.htm", "a.txt", "Z.txt", "c/k.json", "c/k.bin"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).touch()
