@@ -43,8 +43,8 @@ UNNAMED_CONTACT = "Contact du partenariat"
 def new_graph(store: str = "SimpleMemory") -> Graph:
     """An empty graph with our prefixes (MODEL.md's `schema:` is http://schema.org/).
 
-    One record is one graph: rdflib's context-free SimpleMemory store is enough, and faster;
-    graphs bound for pyshacl, which needs a context-aware store, are built in "Memory".
+    One record is one graph: rdflib's context-free SimpleMemory store is enough, and faster
+    to fill and to read than its context-aware "Memory" (plain pyshacl needs the latter).
     """
     graph = Graph(store=store, bind_namespaces="core")
     for prefix, namespace in PREFIXES.items():
@@ -58,7 +58,7 @@ class ConversionOptions:
 
     base: str = "http://localhost:5000/"
     include_personal_data: bool = False
-    #: rdflib store of the record graphs: "Memory" when they go to pyshacl (context-aware).
+    #: rdflib store of the record graphs: "Memory" when they go to plain pyshacl (context-aware).
     store: str = "SimpleMemory"
 
     def iri(self, kind: str, key: str) -> URIRef:

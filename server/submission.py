@@ -137,7 +137,7 @@ def validate_submission(submission: Submission) -> tuple[RecordReport, Graph, Co
     """Read, check and validate one submitted record: (report, sh:ValidationReport, record)."""
     personal = bool(current_app.config["PUBLISH_PERSONAL_DATA"])
     base = str(current_app.config["BASE"])
-    options = ConversionOptions(base=base, include_personal_data=personal, store="Memory")
+    options = ConversionOptions(base=base, include_personal_data=personal)
     conversion = read_record(submission, options)
     graph = conversion.graph
     check_one_record(graph, submission.source)

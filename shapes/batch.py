@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from rdflib import DCTERMS, RDF
@@ -42,7 +41,7 @@ def validate_file(
 ) -> RecordReport:
     """Read (or convert) one file and validate its graph; errors become an unreadable report."""
     try:
-        conversion = read_graph(path, replace(options, store="Memory"))
+        conversion = read_graph(path, options)
     except CoopgraphError as error:
         return RecordReport(str(path), error=str(error))
     graph = conversion.graph

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from pyshacl.graph_abstraction import RdfLibDataGraph
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 _NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
@@ -90,11 +91,17 @@ class _Solutions:
         return (_Row(row) for row in self.bindings)
 
 
+_PLACEHOLDER = Memory()
+
+
 class OxigraphQueryGraph(RdfLibDataGraph):
     """pyshacl's view of one record's graph, answering SELECT queries with pyoxigraph."""
 
     def __init__(self, graph: Graph) -> None:
-        super().__init__(store=graph.store, impl=graph)
+        # rdflib's Dataset, which pyshacl's wrapper is, insists on a context-aware store when
+        # built; it never reads it (every method goes to `impl`, the record's own graph).
+        super().__init__(store=_PLACEHOLDER, impl=graph)
+        self._store = graph.store
         self._record = graph
         self._oxigraph: ox.Store | None = None
         self._terms: dict[Any, Node] = {}

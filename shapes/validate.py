@@ -92,13 +92,6 @@ def findings(report: Graph, *, publish_personal_data: bool = False) -> list[Find
     return sorted(found, key=lambda f: (order[f.severity], f.focus, f.shape, f.value or ""))
 
 
-def _copy(graph: Graph) -> Graph:
-    copy = Graph()
-    for triple in graph:
-        copy.add(triple)
-    return copy
-
-
 class RecordValidator:
     """Validates record graphs one at a time against one parsed shapes graph."""
 
@@ -116,9 +109,7 @@ class RecordValidator:
 
     def validate(self, graph: Graph) -> tuple[bool, Graph, list[Finding]]:
         """(conforms, sh:ValidationReport graph, findings); warnings keep conformance."""
-        # pyshacl needs a context-aware store; converted records use rdflib's SimpleMemory.
-        data = graph if graph.store.context_aware else _copy(graph)
-        self._validator.data_graph = OxigraphQueryGraph(data)
+        self._validator.data_graph = OxigraphQueryGraph(graph)
         self._validator._target_graph = None  # pyshacl caches the previous data graph here
         conforms, report, _ = self._validator.run()  # type: ignore[no-untyped-call]
         return (
