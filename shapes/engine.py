@@ -5,9 +5,12 @@ same shapes thousands of times, so costs pyshacl pays per call or per focus node
 change below keeps pyshacl's results (the shape-case tests run through it) and is pinned to the
 pyshacl minor version in pyproject.toml, since some reach into its internals:
 
-- SPARQL constraints run on pyoxigraph (a throw-away in-memory store of the record), not on
-  rdflib's evaluator: rdflib takes about a millisecond to evaluate one FILTER over one record,
-  pyoxigraph tens of microseconds. Other query forms keep rdflib.
+- SPARQL constraints run on pyoxigraph (a throw-away in-memory store of the record's triples
+  with the predicates the query names), not on rdflib's evaluator: rdflib takes about a
+  millisecond to evaluate one FILTER over one record, pyoxigraph tens of microseconds. Other
+  query forms keep rdflib.
+- The record's graph may be in rdflib's SimpleMemory, as converted: pyshacl's wrapper does not
+  need a context-aware copy of it.
 - A SPARQL constraint's query text is checked and pre-bound once, not once per focus node.
 - The shapes graph answers each triple pattern from a memo: pyshacl re-reads every shape's
   parameters on every evaluation, and the shapes never change between records.
@@ -20,12 +23,17 @@ pyshacl minor version in pyproject.toml, since some reach into its internals:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import pyoxigraph as ox
 from pyshacl.graph_abstraction import RdfLibDataGraph
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
@@ -91,34 +99,48 @@ class _Solutions:
         return (_Row(row) for row in self.bindings)
 
 
-_PLACEHOLDER = Memory()
+_PLACEHOLDER = Graph(store=Memory())
 
 
 class OxigraphQueryGraph(RdfLibDataGraph):
-    """pyshacl's view of one record's graph, answering SELECT queries with pyoxigraph."""
+    """pyshacl's view of one record's graph, answering SELECT queries with pyoxigraph.
+
+    The record's graph can be in any rdflib store, SimpleMemory included: pyshacl's wrapper is
+    built over an empty context-aware placeholder (rdflib's Dataset, which the wrapper is,
+    requires one, and counts the graph it is given), then every method goes to the record.
+    """
 
     def __init__(self, graph: Graph) -> None:
-        # rdflib's Dataset, which pyshacl's wrapper is, insists on a context-aware store when
-        # built; it never reads it (every method goes to `impl`, the record's own graph).
-        super().__init__(store=_PLACEHOLDER, impl=graph)
-        self._store = graph.store
+        super().__init__(store=_PLACEHOLDER.store, impl=_PLACEHOLDER)
+        self.impl, self._store = graph, graph.store
         self._record = graph
-        self._oxigraph: ox.Store | None = None
+        self._copies: dict[frozenset[URIRef] | None, ox.Store] = {}
         self._terms: dict[Any, Node] = {}
 
-    def _oxigraph_copy(self) -> ox.Store:
-        if self._oxigraph is None:
-            converted: dict[Node, Any] = {}
+    def __bool__(self) -> bool:
+        """Whether the record has a triple; pyshacl asks for each result (`datagraph or sg`),
+        and a SimpleMemory store counts its triples one by one to answer `len`."""
+        return next(iter(self._record), None) is not None
 
-            def term(node: Node) -> Any:
-                if node not in converted:
-                    converted[node] = _to_oxigraph(node)
-                    self._terms[converted[node]] = node
-                return converted[node]
+    def _oxigraph_copy(self, predicates: frozenset[URIRef] | None) -> ox.Store:
+        """The record's triples with these predicates (all when None) in a pyoxigraph store."""
+        copy = self._copies.get(predicates)
+        if copy is None:
+            triples: Iterable[tuple[Node, Node, Node]] = (
+                self._record
+                if predicates is None
+                else chain.from_iterable(
+                    self._record.triples((None, predicate, None)) for predicate in predicates
+                )
+            )
+            copy = self._copies[predicates] = ox.Store()
+            copy.extend(ox.Quad(self._term(s), self._term(p), self._term(o)) for s, p, o in triples)
+        return copy
 
-            self._oxigraph = ox.Store()
-            self._oxigraph.extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in self._record)
-        return self._oxigraph
+    def _term(self, node: Node) -> Any:
+        converted = _to_oxigraph(node)
+        self._terms.setdefault(converted, node)
+        return converted
 
     def _back(self, term: Any) -> Node:
         """The record's own rdflib term for a result (same identity), else a new one."""
@@ -132,7 +154,8 @@ class OxigraphQueryGraph(RdfLibDataGraph):
             ox.Variable(str(name)): _to_oxigraph(value)
             for name, value in (kwargs.get("initBindings") or {}).items()
         }
-        solutions = self._oxigraph_copy().query(query_object, substitutions=substitutions)
+        copy = self._oxigraph_copy(predicates_read(query_object))
+        solutions = copy.query(query_object, substitutions=substitutions)
         if not isinstance(solutions, ox.QuerySolutions):  # ASK, CONSTRUCT: rdflib's own way
             return super().query(query_object, **kwargs)
         names = [variable.value for variable in solutions.variables]
@@ -145,6 +168,53 @@ class OxigraphQueryGraph(RdfLibDataGraph):
             for solution in solutions
         ]
         return _Solutions(rows)
+
+
+@lru_cache(maxsize=1024)
+def predicates_read(query: str) -> frozenset[URIRef] | None:
+    """The predicates of the triples a query can match, or None when it may match any triple.
+
+    A record's SPARQL constraints read a handful of its ~110 triples (a start year, an end
+    date, the fundings' years); copying only those into pyoxigraph gives the same answers.
+    Any triple pattern with a variable or a negated property set as predicate, or a query
+    rdflib cannot read, means every triple.
+    """
+    try:
+        algebra = prepareQuery(query).algebra
+    except Exception:  # pyoxigraph will say what is wrong with it, if anything
+        return None
+    found: set[URIRef] = set()
+    return frozenset(found) if _collect_predicates(algebra, found) else None
+
+
+def _collect_predicates(node: Any, found: set[URIRef]) -> bool:
+    """Add the predicates of the triple patterns under `node`; False when one is not an IRI."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "triples":
+                if not all(len(t) == 3 and _path_iris(t[1], found) for t in value):
+                    return False
+            elif not _collect_predicates(value, found):
+                return False
+    elif isinstance(node, (list, tuple)):
+        return all(_collect_predicates(item, found) for item in node)
+    return True
+
+
+def _path_iris(predicate: Any, found: set[URIRef]) -> bool:
+    """Add the IRIs a predicate (an IRI or a property path of IRIs) can match."""
+    if isinstance(predicate, URIRef):
+        found.add(predicate)
+        return True
+    if isinstance(predicate, (SequencePath, AlternativePath)):
+        return all(_path_iris(step, found) for step in predicate.args)
+    if isinstance(predicate, InvPath):
+        return _path_iris(predicate.arg, found)
+    if isinstance(predicate, MulPath) and not predicate.zero:
+        return _path_iris(predicate.path, found)
+    # a variable, a negated property set, a path that may be of length zero (`p*`, `p?`: it
+    # matches every node of the graph), or a form not known here
+    return False
 
 
 _THIS, _VALUE = URIRef("urn:coopgraph:pre-bound:this"), URIRef("urn:coopgraph:pre-bound:value")
