@@ -252,6 +252,8 @@ def delete(
             else:
                 missing += 1
                 click.secho(f"not in the store: {identifier}", fg="yellow", err=True)
+        if missing < len(identifiers):  # servers over this store see a new state: no kept answer
+            store.stamp_last_load(options.base)
     sys.exit(1 if missing else 0)
 
 

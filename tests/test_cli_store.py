@@ -15,6 +15,7 @@ from rdflib import Dataset
 from servers import free_port
 
 from coopgraph.cli import main
+from coopgraph.server.store.base import LAST_LOAD_QUERY
 
 PARTNERSHIPS = (
     "PREFIX coop: <https://w3id.org/coopgraph/ontology#> "
@@ -121,11 +122,19 @@ def test_unreachable_endpoint_changes_nothing_and_says_why(tmp_path: Path) -> No
 
 
 def test_delete_removes_one_record(loaded: Path) -> None:
+    def last_write() -> str:
+        return run("query", LAST_LOAD_QUERY, "--store", loaded, "--format", "csv").stdout
+
+    loaded_at = last_write()
     result = run("delete", "sale-woippy", "nope", "--store", loaded)
     assert result.exit_code == 1
     assert "deleted sale-woippy" in result.stderr and "not in the store: nope" in result.stderr
     out = run("query", PARTNERSHIPS, "--store", loaded, "--format", "csv").stdout
     assert "sale-woippy" not in out and "rabat-mantes-la-jolie" in out
+    deleted_at = last_write()
+    assert deleted_at != loaded_at  # stamped: servers over the store see a new state
+    assert run("delete", "nope", "--store", loaded).exit_code == 1
+    assert last_write() == deleted_at  # nothing deleted, nothing stamped
 
 
 def test_load_shows_progress_on_a_terminal(tmp_path: Path) -> None:

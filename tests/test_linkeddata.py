@@ -259,6 +259,11 @@ def test_dumps_hold_the_store_and_follow_its_changes(tmp_path: Path, client: Fla
     _store(store, [rabat, sale])  # the store changes: the dumps follow
     changed, _ = download("atlas.nq.gz")
     assert b"sale-woippy" in changed and b"sale-woippy" not in quads
+    edited = tmp_path / sale.name  # a record replaced: as many records, and still followed
+    edited.write_text(sale.read_text(encoding="utf-8").replace("Woippy", "Woippy-Nouveau"))
+    _store(store, [edited])
+    replaced, _ = download("atlas.nq.gz")
+    assert b"Woippy-Nouveau" in replaced and b"Woippy-Nouveau" not in changed
     unknown = client.get("/dumps/secrets.txt")
     assert unknown.status_code == 404
 

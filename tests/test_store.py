@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,7 +17,7 @@ from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, StoreBusy, StoreUnavailable
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore, RemoteStore, Store
-from coopgraph.server.store.base import replace_graph_update
+from coopgraph.server.store.base import STATE_QUERY, replace_graph_update
 
 OPTIONS = ConversionOptions()
 KINDS = ["embedded", "oxigraph"] + (["virtuoso"] if virtuoso_endpoints() else [])
@@ -133,6 +133,32 @@ def test_stats(store: Store) -> None:
     figures = store.stats()
     assert (figures.records, figures.triples) == (1, len(graph))
     assert figures.graphs >= 1  # Virtuoso keeps graphs of its own
+
+
+def test_the_state_is_new_after_every_write_even_with_as_many_records(store: Store) -> None:
+    """`STATE_QUERY` tells each write through coopgraph apart, so that servers over the store
+    retire their kept answers: a delete and an add in the same second leave as many records,
+    with the same latest `prov:generatedAtTime` (both samples have), and still a new state."""
+
+    def state() -> dict[str, str]:
+        (row,) = store.select(STATE_QUERY)
+        # no part lost to an unbound MAX: only an empty store has no latest record
+        assert set(row) == {"graphs", "loaded"} | ({"last"} if row["graphs"] != "0" else set())
+        return row
+
+    def write(change: Callable[[], object]) -> dict[str, str]:
+        change()
+        store.stamp_last_load(OPTIONS.base)
+        return state()
+
+    (a, a_triples, _), (b, b_triples, _) = _record("sale-woippy"), _record("rabat-mantes-la-jolie")
+    seen = [write(lambda: store.replace_graph(a, a_triples))]
+    seen.append(write(lambda: store.delete_graph(a)))
+    seen.append(write(lambda: store.replace_graph(b, b_triples)))
+    seen.append(write(lambda: store.replace_graph(b, b_triples)))
+    assert [row["graphs"] for row in seen] == ["1", "0", "1", "1"]
+    assert seen[0]["last"] == seen[2]["last"]
+    assert len({tuple(sorted(row.items())) for row in seen}) == len(seen), seen
 
 
 def test_bad_query_and_update_are_query_errors(store: Store) -> None:

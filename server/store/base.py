@@ -144,8 +144,12 @@ class Store(ABC):
         yield write
 
     def stamp_last_load(self, base: str) -> None:
-        """Record now as the time of the last load or write (`LAST_LOAD_QUERY` reads it)."""
-        when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        """Record now as the time of the last load or write (`LAST_LOAD_QUERY` reads it).
+
+        To the microsecond: the stamp is what tells two states of the store apart
+        (`STATE_QUERY`) when writes in one second leave as many records as before.
+        """
+        when = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         self.update(last_load_update(f"{base}{self.META_GRAPH_PATH}", when))
 
     def merge_default_graph(self) -> bool:
@@ -217,11 +221,16 @@ LAST_LOAD_QUERY = (
 )
 #: The store's state in one cheap query: its record graphs (each carries its
 #: `prov:generatedAtTime`: an index lookup, not a scan), the latest of those times and the last
-#: load. Every write through coopgraph (load, delete, /records) changes one of them.
+#: load or write (`Store.stamp_last_load`, which every write through coopgraph ends with: load,
+#: delete, /records). Each MAX has a pattern of its own: over a UNION, every row leaves one of
+#: them unbound, and SPARQL 1.1 makes the MAX of an unbound an error (Oxigraph follows it to the
+#: letter: both came back unbound and the state was a mere count, blind to a delete and an add).
 STATE_QUERY = (
-    "SELECT (COUNT(?g) AS ?graphs) (MAX(?time) AS ?last) (MAX(?when) AS ?loaded) WHERE { "
-    "{ ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time } UNION "
-    "{ GRAPH ?m { ?m <http://purl.org/dc/terms/modified> ?when } } }"
+    "SELECT ?graphs ?last ?loaded WHERE { "
+    "{ SELECT (COUNT(?g) AS ?graphs) (MAX(?time) AS ?last) "
+    "WHERE { ?g <http://www.w3.org/ns/prov#generatedAtTime> ?time } } "
+    "{ SELECT (MAX(?when) AS ?loaded) "
+    "WHERE { GRAPH ?m { ?m <http://purl.org/dc/terms/modified> ?when } } } }"
 )
 #: Every named graph of the store, ours or not.
 GRAPHS_QUERY = "SELECT (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"
