@@ -37,15 +37,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
     if test_config:
         app.config.update(test_config)
+    from coopgraph.server import auth, linkeddata, openapi, records, site, sparql, submission
+    from coopgraph.server.replay import Replay
+
     # Behind a reverse proxy, X-Forwarded-Proto/Host/Prefix give the URLs clients see.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+    # Outermost: a repeated query answered from memory skips the rest (server/replay.py).
+    app.wsgi_app = Replay(app.wsgi_app, lambda: app.extensions.get("coopgraph.results"))  # type: ignore[method-assign]
 
     app.config["BASE"] = settings.as_base(str(app.config["BASE"]))
     app.config["PUBLISH_PERSONAL_DATA"] = settings.as_bool(
         settings.PUBLISH_PERSONAL_DATA, str(app.config["PUBLISH_PERSONAL_DATA"])
     )
-
-    from coopgraph.server import auth, linkeddata, openapi, records, site, sparql, submission
 
     auth.parse_tokens(app.config["TOKENS"])  # a malformed or short token stops the start here
 

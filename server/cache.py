@@ -118,14 +118,15 @@ class ResultCache:
         if kept is not None:
             self._keep(job, generation, b"".join(kept), answer)
 
-    def run(self, job: Job) -> tuple[Iterator[bytes | Answer], bool]:
-        """The answer's chunks as `Executor.run` gives them, and whether memory gave them."""
+    def run(self, job: Job) -> tuple[Iterator[bytes | Answer], Cached | None]:
+        """The answer's chunks as `Executor.run` gives them, and the kept answer they come
+        from (None: the executor runs the query)."""
         if self.max_bytes <= 0:
-            return self.executor.run(job), False
+            return self.executor.run(job), None
         found = self.lookup(job)
         if found is not None:
-            return _replay(found), True
-        return self._recorded(job, self.executor.generation), False
+            return _replay(found), found
+        return self._recorded(job, self.executor.generation), None
 
 
 def _replay(cached: Cached) -> Iterator[bytes | Answer]:

@@ -2,7 +2,8 @@
 
 The route only chains the tested parts: parse the request, refuse updates and outbound
 operations, negotiate the media type, run the query in a killable worker (or find its answer
-in memory, server/cache.py), stream the answer.
+in memory, server/cache.py, and let server/replay.py give the same request that answer again),
+stream the answer.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from coopgraph.server.guard import query_form, refuse_outbound
 from coopgraph.server.negotiation import RDF_GRAPHS, RDFLIB_FORMATS, SPARQL_RESULTS, negotiate
 from coopgraph.server.protocol import parse_operation
 from coopgraph.server.queries import results
+from coopgraph.server.replay import remember
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -76,9 +78,11 @@ def endpoint() -> Response:
         endpoint_url,
         max_rows,
     )
-    chunks, hit = results().run(job)
+    chunks, kept = results().run(job)
+    if kept is not None:
+        remember(request.environ, job, kept)  # the same request again: answered before Flask
     first = next(chunks, b"")  # a bad query fails here, before the status line is sent
-    headers = {"Vary": "Accept", "Coopgraph-Cache": "hit" if hit else "miss"}
+    headers = {"Vary": "Accept", "Coopgraph-Cache": "miss" if kept is None else "hit"}
     if isinstance(first, Answer):
         # Truncation is announced, never silent: a header a client (or the editor) can read.
         headers["Coopgraph-Row-Limit"] = str(first.limit or max_rows)  # a remote store's cap
