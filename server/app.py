@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("COOPGRAPH")  # COOPGRAPH_QUERY_TIMEOUT_S=10, …
     if test_config:
         app.config.update(test_config)
+
     from coopgraph.server import auth, linkeddata, openapi, records, site, sparql, submission
     from coopgraph.server.replay import Replay
 
