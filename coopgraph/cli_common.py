@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TypeVar
@@ -54,6 +54,13 @@ def progress(
             yield bar
     else:
         yield items
+
+
+@contextmanager
+def progress_steps(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """`advance(steps)` of a progress bar on standard error when it is a terminal (or nothing)."""
+    with progress(range(length), length, label, stdout_used=False) as bar:
+        yield getattr(bar, "update", lambda steps: None)  # a range when no bar is shown
 
 
 def conversion_options(base: str | None, personal: bool | None) -> ConversionOptions:

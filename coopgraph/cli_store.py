@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import sys
@@ -16,7 +17,7 @@ import click
 from coopgraph import settings
 from coopgraph.cli_common import conversion_options as _options
 from coopgraph.cli_common import output_file as _output
-from coopgraph.cli_common import progress as _progress
+from coopgraph.cli_common import progress_steps as _progress_steps
 from coopgraph.converters.pipeline import SUFFIXES, input_files
 from coopgraph.converters.rdfinput import RDF_SUFFIXES
 from coopgraph.errors import CoopgraphError
@@ -118,12 +119,18 @@ def load(
                 f"stored despite its violations (--force): {record.source}", fg="yellow", err=True
             )
 
-    with (
-        _store_errors(),
-        _open(store_path, endpoint, update_endpoint, graph_store) as store,
-        _progress(files, len(files), "loading", stdout_used=False) as bar,
-    ):
-        advance = bar.update if hasattr(bar, "update") else (lambda done: None)
+    bars = contextlib.ExitStack()
+    storing: Callable[[int], None] | None = None
+
+    def stored(done: int, total: int) -> None:
+        """A bulk load stores the records once all are processed: a second bar."""
+        nonlocal storing
+        if storing is None:
+            bars.close()  # the first bar's line is done
+            storing = bars.enter_context(_progress_steps(total, "storing"))
+        storing(1)
+
+    with _store_errors(), _open(store_path, endpoint, update_endpoint, graph_store) as store, bars:
         summary = load_paths(
             files,
             store,
@@ -132,7 +139,8 @@ def load(
             bulk=bulk,
             jobs=jobs,
             report=report,
-            progress=advance,
+            progress=bars.enter_context(_progress_steps(len(files), "loading")),
+            stored=stored,
         )
     click.echo(summary.line(), err=True)
     sys.exit(summary.exit_code)

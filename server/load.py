@@ -108,20 +108,22 @@ def load_paths(
     jobs: int | None = None,
     report: Callable[[RecordReport, str], None] = lambda report, outcome: None,
     progress: Callable[[int], None] = lambda done: None,
+    stored: Callable[[int, int], None] = lambda n, of: None,
 ) -> LoadSummary:
     """Load each file: skip it unchanged, store it if it conforms (or `force`), else refuse it.
 
     `bulk` lets a store holding no records build them all at once (`Store.record_writer`).
-    `report` hears of each record processed, `progress` of how many more files are done.
+    `report` hears of each record processed, `progress` of how many more files are done, and
+    `stored` of each record a bulk load stores once all are processed (so far, of how many).
     """
     summary = LoadSummary()
     store.merge_default_graph()
     ensure_ontology(store)
-    stored = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
-    changed = FileList(_changed(files, stored, options))
+    known = {r.graph: (r.source_hash, r.converter_version) for r in store.stored_records()}
+    changed = FileList(_changed(files, known, options))
     summary.unchanged = len(files) - len(changed)
     progress(summary.unchanged)
-    with store.record_writer(first_load=bulk and not stored) as write:
+    with store.record_writer(first_load=bulk and not known, stored=stored) as write:
         for record in validate_paths(changed, options, with_graph=True, jobs=jobs):
             progress(1)
             if record.error is not None:

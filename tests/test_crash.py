@@ -25,8 +25,17 @@ PAGES = 240
 FIRST = 20  # records loaded before the killed load, so that it writes one record at a time
 
 
-def _load(pages: Path, store: Path) -> subprocess.Popen[bytes]:
-    command = [COOPGRAPH, "load", str(pages), "--store", str(store), "--jobs", "1"]
+#: `coopgraph` bulk-loading a first load in chunks of 256 KiB, so that the few pages here take
+#: many chunks to build (at 32 MiB they take one, built in a fraction of a second).
+SMALL_CHUNKS = (
+    "from coopgraph.server.store import embedded; embedded.BULK_CHUNK_BYTES = 2**18; "
+    "from coopgraph.cli import main; main()"
+)
+
+
+def _load(pages: Path, store: Path, *, small_chunks: bool = False) -> subprocess.Popen[bytes]:
+    program = [sys.executable, "-c", SMALL_CHUNKS] if small_chunks else [COOPGRAPH]
+    command = [*program, "load", str(pages), "--store", str(store), "--jobs", "1"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -114,21 +123,33 @@ def test_sigkill_mid_load_leaves_whole_records_and_reload_finishes(
     _reload_finishes(pages, store, already=len(records))
 
 
+@pytest.mark.parametrize("phase", ["spooling", "building"])
 def test_sigkill_mid_first_load_leaves_the_store_as_it_was_and_reload_finishes(
-    pages: Path, tmp_path: Path
+    pages: Path, tmp_path: Path, phase: str
 ) -> None:
-    """A first load is built beside the store and swapped in whole: killed, it left nothing."""
+    """A first load spools its records, then builds the new store beside the old one and swaps
+    it in whole: killed while doing either, it left nothing."""
     store = tmp_path / "store"
-    loading = tmp_path / "store.loading"
+    loading, spool = tmp_path / "store.loading", tmp_path / "store.spool"
+
+    def spooling() -> bool:
+        return spool.exists() and spool.stat().st_size > 200_000
+
+    def written() -> int:  # a new store holds one small table: oxigraph's version
+        return len(list(loading.glob("*.sst")))
 
     def building() -> bool:
-        return loading.exists() and any(loading.glob("*.sst"))
+        return loading.exists() and written() > 1
 
-    _kill_when(_load(pages, store), building)
+    _kill_when(
+        _load(pages, store, small_chunks=True), spooling if phase == "spooling" else building
+    )
 
     assert loading.exists(), "the kill came after the swap"
+    if phase == "spooling":
+        assert written() <= 1, "the kill came after the records were spooled"
     assert _record_graphs(_stored(store)) == {}  # opening it for writing discards the staging
-    assert not loading.exists()
+    assert not loading.exists() and not spool.exists()
     _reload_finishes(pages, store, already=0)
 
 
@@ -211,7 +232,8 @@ def _load_on_a_full_disk(pages: Path, tmp_path: Path, first: list[str]) -> tuple
     if done.returncode == 90 or "unshare:" in done.stderr:
         pytest.skip(f"cannot mount a small disk here (user namespaces?): {done.stderr.strip()}")
     assert done.returncode == 0, done.stderr
-    assert "store.loading" not in (out / "listing").read_text()  # nothing left half-built
+    listing = (out / "listing").read_text()
+    assert "store.loading" not in listing and "store.spool" not in listing  # nothing half-built
     return int((out / "status").read_text()), (out / "stderr").read_text(), out / "store"
 
 

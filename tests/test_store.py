@@ -299,3 +299,34 @@ def test_an_older_store_is_merged_by_the_next_load(tmp_path: Path) -> None:
         assert store.merge_default_graph() is True
         assert store.merge_default_graph() is False
         assert int(_select(store, query)[0]["n"]) == 1
+
+
+def _quads_but_the_stamp(path: Path) -> set[ox.Quad]:
+    meta = ox.NamedNode(f"{OPTIONS.base}{Store.META_GRAPH_PATH}")
+    return {quad for quad in ox.Store.read_only(str(path)) if quad.graph_name != meta}
+
+
+def test_a_first_load_in_bulk_stores_what_a_load_record_by_record_does(tmp_path: Path) -> None:
+    """A first load spools its records, then bulk-loads them (each in its graph and in the
+    default graph) once all are validated, telling how far it is: the store it leaves holds
+    exactly what one transaction a record writes, and nothing is left beside it."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("sale-woippy", "rabat-mantes-la-jolie"):
+        (pages / f"{name}.txt").write_bytes((SAMPLES / f"{name}.txt").read_bytes())
+    files = sorted(pages.iterdir())
+    told: list[tuple[int, int]] = []
+    with EmbeddedStore(tmp_path / "bulk") as bulk:
+        summary = load_paths(
+            files, bulk, OPTIONS, jobs=1, stored=lambda n, of: told.append((n, of))
+        )
+    assert summary.loaded == 2 and told == [(1, 2), (2, 2)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".bulk.lock", "bulk", "pages"]
+    with EmbeddedStore(tmp_path / "one") as one:
+        load_paths(
+            files, one, OPTIONS, jobs=1, bulk=False, stored=lambda n, of: told.append((n, of))
+        )
+    assert told == [(1, 2), (2, 2)]  # one transaction a record: stored as they come
+    by_record = _quads_but_the_stamp(tmp_path / "one")
+    assert any(quad.graph_name == ox.DefaultGraph() for quad in by_record)
+    assert _quads_but_the_stamp(tmp_path / "bulk") == by_record

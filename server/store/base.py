@@ -126,11 +126,14 @@ class Store(ABC):
         )
 
     @contextmanager
-    def record_writer(self, *, first_load: bool = False) -> Iterator[RecordWriter]:
+    def record_writer(
+        self, *, first_load: bool = False, stored: Callable[[int, int], None] = lambda n, of: None
+    ) -> Iterator[RecordWriter]:
         """Somewhere to write records, each replacing its graph in one transaction.
 
         `first_load` says the store holds no records yet: a store may then build them faster,
-        all at once (visible together when the block ends without error, none if it does not).
+        all at once (visible together when the block ends without error, none if it does not),
+        telling `stored` of each record it stores then (how many so far, of how many).
         """
         written = 0
 

@@ -3,8 +3,9 @@
 Loading records one transaction each into an empty store is what makes a large first load slow:
 RocksDB compacts what it has just written, again and again as the store grows. pyoxigraph's bulk
 loader writes sorted files instead, many times faster, but it is not transactional. So a first
-load is built in a staging store beside the real one (`{name}.loading`), and only once it is
-whole is it renamed into place:
+load is built in a staging store beside the real one (`{name}.loading`, from the records'
+N-Triples spooled to `{name}.spool` as they came), and only once it is whole is it renamed into
+place:
 
     {name}.loading  →  {name}.complete  (whole: the rename marks it)
     {name}          →  {name}.replaced
@@ -28,7 +29,7 @@ from coopgraph.errors import StoreBusy, StoreUnavailable
 
 
 def sibling(store: Path, state: str) -> Path:
-    """The staging directory of `store` in one of the states loading, complete, replaced."""
+    """The staging path of `store`: the directory loading, complete or replaced, or the spool."""
     return store.with_name(f"{store.name}.{state}")
 
 
@@ -68,6 +69,7 @@ def recover(store: Path) -> None:
         os.replace(complete, store)
         shutil.rmtree(replaced, ignore_errors=True)
     shutil.rmtree(sibling(store, "loading"), ignore_errors=True)
+    sibling(store, "spool").unlink(missing_ok=True)
 
 
 def swap_in(store: Path) -> None:
