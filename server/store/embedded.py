@@ -344,6 +344,7 @@ class _BulkStore:
 
 
 def _no_room(path: Path, error: OSError) -> StoreUnavailable:
+    """The error for a first load that cannot write its spool or its new store at `path`."""
     return StoreUnavailable(
         f"cannot write the new store at {path}: {error}",
         hint="check the free disk space (a first load needs room for the whole new store, and "
