@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
+from werkzeug.test import TestResponse
 
 from coopgraph.converters.pipeline import Conversion, convert_bytes
 from coopgraph.converters.to_rdf import ConversionOptions
@@ -129,3 +131,9 @@ def required_tool(command: str, debian_package: str) -> str:
 def iri(path: str) -> URIRef:
     """A data IRI under the default BASE."""
     return URIRef(f"{ConversionOptions().base}{path}")
+
+
+def count_answer(response: TestResponse) -> int:
+    """The `?n` of a 200 JSON answer to a one-row COUNT query."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])

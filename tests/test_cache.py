@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sample
+from conftest import count_answer, sample
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -81,11 +81,6 @@ def query(client: FlaskClient, text: str, **parameters: str) -> TestResponse:
     return response
 
 
-def count(response: TestResponse) -> int:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])
-
-
 def without_cache_header(response: TestResponse) -> dict[str, str]:
     return {key: value for key, value in response.headers.items() if key != "Coopgraph-Cache"}
 
@@ -94,7 +89,7 @@ def test_a_repeat_is_a_hit_with_the_same_bytes_and_headers(client: FlaskClient) 
     first = query(client, COUNT)
     again = query(client, COUNT)
     assert first.headers["Coopgraph-Cache"] == "miss" and again.headers["Coopgraph-Cache"] == "hit"
-    assert again.data == first.data and count(again) == 1
+    assert again.data == first.data and count_answer(again) == 1
     assert without_cache_header(again) == without_cache_header(first)
     assert first.headers["Coopgraph-Truncated"] == "false"  # the announcement is kept too
     assert "Coopgraph-Cache" in again.headers["Access-Control-Expose-Headers"]
@@ -139,17 +134,17 @@ def test_the_row_cap_is_part_of_the_key(app: Flask) -> None:
 
 
 def test_a_write_is_seen_by_the_next_query(app: Flask, client: FlaskClient) -> None:
-    assert count(query(client, COUNT)) == 1
+    assert count_answer(query(client, COUNT)) == 1
     assert query(client, COUNT).headers["Coopgraph-Cache"] == "hit"
     home = client.get("/").get_data(as_text=True)  # the pages' own queries are kept too
     assert '<dd id="count-partnerships">1</dd>' in home
     stored = client.put(f"/records/{SALE}", data=sample(SALE).encode(), headers=AUTH)
     assert stored.status_code == 201
     after = query(client, COUNT)
-    assert after.headers["Coopgraph-Cache"] == "miss" and count(after) == 2
+    assert after.headers["Coopgraph-Cache"] == "miss" and count_answer(after) == 2
     assert '<dd id="count-partnerships">2</dd>' in client.get("/").get_data(as_text=True)
     assert client.delete(f"/records/{SALE}", headers=AUTH).status_code == 204
-    assert count(query(client, COUNT)) == 1
+    assert count_answer(query(client, COUNT)) == 1
 
 
 def test_an_answer_begun_before_a_write_is_not_kept_after_it(
@@ -198,7 +193,7 @@ def test_a_query_running_across_a_write_is_never_served_after_it(
         assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "1"
         assert results().lookup(job) is None
     after = query(client, COUNT + " # running")
-    assert after.headers["Coopgraph-Cache"] == "miss" and count(after) == 2
+    assert after.headers["Coopgraph-Cache"] == "miss" and count_answer(after) == 2
 
 
 def test_an_answer_over_the_entry_limit_streams_whole_and_is_not_kept(tmp_path: Path) -> None:
@@ -225,7 +220,7 @@ def test_a_client_gone_midway_leaves_nothing_kept(app: Flask, client: FlaskClien
     assert next(stream)
     response.close()  # what the server does when the client hangs up
     assert len(cache(app)) == 0
-    assert count(query(client, COUNT)) == 1  # the abandoned worker was replaced
+    assert count_answer(query(client, COUNT)) == 1  # the abandoned worker was replaced
 
 
 def test_failed_and_timed_out_queries_are_not_kept(app: Flask, client: FlaskClient) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import sample
+from conftest import count_answer, sample
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -66,11 +66,6 @@ def counted(tmp_path: Path) -> Iterator[Counted]:
     counted.app.extensions["coopgraph.executor"].close()
 
 
-def _count(response: TestResponse) -> int:
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])
-
-
 def _headers(response: TestResponse) -> dict[str, str]:
     return {name: value for name, value in response.headers.items() if name != "Content-Length"}
 
@@ -114,13 +109,13 @@ def test_what_may_change_the_response_is_part_of_the_request_remembered(
 def test_a_write_retires_the_replayed_answer(counted: Counted) -> None:
     for _ in range(3):
         response, by_flask = counted.get(COUNT)
-    assert _count(response) == 1 and not by_flask
+    assert count_answer(response) == 1 and not by_flask
     counted.put("sale-woippy")
     after, by_flask = counted.get(COUNT)
-    assert by_flask and after.headers["Coopgraph-Cache"] == "miss" and _count(after) == 2
+    assert by_flask and after.headers["Coopgraph-Cache"] == "miss" and count_answer(after) == 2
     counted.get(COUNT)
     again, by_flask = counted.get(COUNT)
-    assert not by_flask and _count(again) == 2
+    assert not by_flask and count_answer(again) == 2
 
 
 def test_posts_errors_and_pages_always_reach_flask(counted: Counted) -> None:
