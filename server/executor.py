@@ -12,6 +12,7 @@ caller gets `QueryTimeout`; the other workers keep serving meanwhile.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import multiprocessing
@@ -145,6 +146,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
         RESULT_WRITERS,
         has_merged_default_graph,
     )
+    from coopgraph.server.store.joins import PatternSizes, counter, run_planned
 
     if memory_bytes:
         # Heap and anonymous mappings: a query past it aborts this worker, not the server.
@@ -164,6 +166,13 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     if store is None:
         return
     union = not has_merged_default_graph(store)  # an older store: pyoxigraph's union instead
+
+    def count(sparql: str) -> int:  # reads `store` when called: `del store` lets its files go
+        if store is None:
+            raise ValueError("the store is closed")
+        return counter(store, union=union)(sparql)
+
+    sizes = PatternSizes(count)
     while True:
         try:
             job: Job | str = connection.recv()
@@ -178,6 +187,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
             if store is None:
                 return
             union = not has_merged_default_graph(store)
+            sizes = PatternSizes(count)  # the write may have changed them
             continue
         assert isinstance(job, Job)
         try:
@@ -188,7 +198,10 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
                 options["use_default_graph_as_union"] = union
             if job.named_graphs:
                 options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
-            results = store.query(job.query, **options)
+            if job.default_graphs or job.named_graphs:  # sizes are of the store's own dataset
+                results = store.query(job.query, **options)
+            else:
+                results = run_planned(functools.partial(store.query, **options), job.query, sizes)
             writer = cast(IO[bytes], _PipeWriter(connection))
             if isinstance(results, ox.QueryTriples):
                 rdf_format = GRAPH_WRITERS.get(job.media_type)

@@ -27,9 +27,14 @@ _TOKEN = re.compile(
 )
 
 
+def lexemes(text: str) -> Iterator[re.Match[str]]:
+    """Every token of `text` with its place; its kind is `match.lastgroup`, comments included."""
+    return _TOKEN.finditer(text)
+
+
 def _tokens(text: str) -> Iterator[tuple[str, str]]:
     """(kind, text) of each token that matters: comments dropped."""
-    for match in _TOKEN.finditer(text):
+    for match in lexemes(text):
         kind = match.lastgroup or "other"
         if kind != "comment":
             yield kind, match.group()

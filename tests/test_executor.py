@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from conftest import SAMPLES
 from rdflib import Graph
@@ -17,6 +18,7 @@ from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
 from coopgraph.server.executor import Job, QueryExecutor
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore
+from coopgraph.server.store.embedded import has_merged_default_graph
 
 JSON = "application/sparql-results+json"
 PARTNERSHIPS = (
@@ -106,3 +108,34 @@ def test_a_query_past_the_memory_cap_stops_its_worker_only(store_path: Path) -> 
         assert _json(pool, "ASK { ?s ?p ?o }")["boolean"] is True
     finally:
         pool.close()
+
+
+STAR = (
+    "PREFIX coop: <https://w3id.org/coopgraph/ontology#>\n"
+    "SELECT ?theme (COUNT(?p) AS ?n) WHERE { ?p a coop:Partnership ;\n"
+    "  <http://purl.org/dc/terms/subject> ?theme } GROUP BY ?theme"
+)
+
+
+def test_star_joins_answer_the_same_and_report_errors_where_the_user_wrote_them(
+    executor: QueryExecutor, store_path: Path
+) -> None:
+    rows = _json(executor, STAR)["results"]["bindings"]  # type: ignore[index]
+    plain = ox.Store.read_only(str(store_path))  # pyoxigraph, the query as written
+    union = not has_merged_default_graph(plain)
+    as_written = plain.query(STAR, use_default_graph_as_union=union)
+    assert sorted((r["theme"]["value"], int(r["n"]["value"])) for r in rows) == sorted(
+        (row["theme"].value, int(row["n"].value))  # type: ignore[index]
+        for row in as_written  # type: ignore[union-attr]
+    )
+    assert len(rows) > 1
+    broken = STAR + "\nORDER BY ?theme LIMT 3"  # a typo on line 4, after the star group
+    with pytest.raises(QueryError) as raised:
+        next(iter(executor.run(Job(broken, JSON))))
+    with (
+        EmbeddedStore(store_path, read_only=True) as store,
+        pytest.raises(QueryError) as as_written_error,
+    ):
+        list(store.select(broken))
+    assert "error at 4:23" in str(raised.value)  # not where the rewritten text has it
+    assert "error at 4:23" in str(as_written_error.value)

@@ -25,6 +25,7 @@ from coopgraph.server.store.base import (
     _iri,
     replace_graph_update,
 )
+from coopgraph.server.store.joins import PatternSizes, counter, run_planned
 
 #: Removes from the default graph the triples of graph {g} that no other named graph holds.
 _UNMERGE = (
@@ -102,6 +103,10 @@ class EmbeddedStore(Store):
             self._unlock()
             raise
         self._merged = has_merged_default_graph(self._store)
+        # Counted through self: a closure over the ox.Store would keep it (and its lock) alive.
+        self._pattern_sizes = PatternSizes(
+            lambda sparql: counter(self._store, union=not self._merged)(sparql)
+        )
 
     def _open(self) -> ox.Store:
         """pyoxigraph's store at `path`, or a clear StoreBusy / StoreUnavailable."""
@@ -173,9 +178,17 @@ class EmbeddedStore(Store):
         self._write(sparql)
 
     def _query(self, sparql: str) -> object:
-        """A query whose default graph is the merge of the record graphs (what users expect)."""
+        """A query whose default graph is the merge of the record graphs (what users expect).
+
+        Star joins worth hashing are rewritten first (joins.py): the same answer, sooner.
+        """
         try:
-            return self._store.query(sparql, use_default_graph_as_union=not self._merged)
+            union = not self._merged
+            return run_planned(
+                lambda text: self._store.query(text, use_default_graph_as_union=union),
+                sparql,
+                self._pattern_sizes,
+            )
         except SyntaxError as error:
             raise QueryError(f"invalid SPARQL query: {error}") from error
 
