@@ -1,4 +1,4 @@
-"""bench/endpoint.py and bench/joins.py without servers or timing: tables, queries, ini."""
+"""bench/endpoint.py without servers or timing: statistics, tables, queries, Virtuoso's ini."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from conftest import SAMPLES
 
 from bench.client import count_rows, percentile, whole
 from bench.endpoint import Measurement, Query, benchmark_queries, render, render_first, times_best
-from bench.joins import HASH_JOINED, answer
 from bench.peers import virtuoso_ini
 from coopgraph.server.store import open_store
 
@@ -78,9 +77,7 @@ def test_virtuoso_ini_changes_each_setting_in_its_own_section(tmp_path: Path) ->
     assert "ResultSetMaxRows = 100000" in ini and "MaxQueryExecutionTime = 30" in ini
 
 
-def test_benchmark_queries_and_their_hash_joined_forms_answer_on_the_sample_records(
-    tmp_path: Path,
-) -> None:
+def test_benchmark_queries_answer_on_the_sample_records(tmp_path: Path) -> None:
     store = tmp_path / "store"
     coopgraph = str(Path(sys.executable).parent / "coopgraph")
     load = [coopgraph, "load", str(SAMPLES), "--store", str(store)]
@@ -95,7 +92,3 @@ def test_benchmark_queries_and_their_hash_joined_forms_answer_on_the_sample_reco
                 assert opened.ask(text), query.label
             else:
                 assert list(opened.select(text)), query.label
-        for label, hash_joined in HASH_JOINED.items():
-            as_sent = next(query for query in queries if query.label == label).text(0)
-            rows = answer(opened.select, as_sent)
-            assert rows and answer(opened.select, hash_joined) == rows, label
