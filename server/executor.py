@@ -146,7 +146,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
         RESULT_WRITERS,
         has_merged_default_graph,
     )
-    from coopgraph.server.store.joins import PatternSizes, counter, run_planned
+    from coopgraph.server.store.joins import PatternSizes, count_of, run_planned
 
     if memory_bytes:
         # Heap and anonymous mappings: a query past it aborts this worker, not the server.
@@ -170,7 +170,7 @@ def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     def count(sparql: str) -> int:  # reads `store` when called: `del store` lets its files go
         if store is None:
             raise ValueError("the store is closed")
-        return counter(store, union=union)(sparql)
+        return count_of(store, sparql, union=union)
 
     sizes = PatternSizes(count)
     while True:

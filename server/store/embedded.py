@@ -25,7 +25,7 @@ from coopgraph.server.store.base import (
     _iri,
     replace_graph_update,
 )
-from coopgraph.server.store.joins import PatternSizes, counter, run_planned
+from coopgraph.server.store.joins import PatternSizes, count_of, run_planned
 
 #: Removes from the default graph the triples of graph {g} that no other named graph holds.
 _UNMERGE = (
@@ -103,9 +103,8 @@ class EmbeddedStore(Store):
             self._unlock()
             raise
         self._merged = has_merged_default_graph(self._store)
-        # Counted through self: a closure over the ox.Store would keep it (and its lock) alive.
         self._pattern_sizes = PatternSizes(
-            lambda sparql: counter(self._store, union=not self._merged)(sparql)
+            lambda sparql: count_of(self._store, sparql, union=not self._merged)
         )
 
     def _open(self) -> ox.Store:

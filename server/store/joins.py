@@ -238,14 +238,14 @@ class PatternSizes:
         return size
 
 
-def counter(store: ox.Store, *, union: bool) -> Callable[[str], int]:
-    """What runs a `SELECT (COUNT(*) AS ?n)` on `store`, its default graph as queries see it."""
+def count_of(store: ox.Store, sparql: str, *, union: bool) -> int:
+    """What a `SELECT (COUNT(*) AS ?n)` answers on `store`, its default graph as queries see it.
 
-    def count(sparql: str) -> int:
-        solutions = store.query(sparql, use_default_graph_as_union=union)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise ValueError("not a SELECT query")
-        number = next(solutions)[0]
-        return int(number.value) if number is not None else 0
-
-    return count
+    A function of the store, not a closure over it: a kept closure would keep the store's files
+    (and its lock) open after its owner let go of it.
+    """
+    solutions = store.query(sparql, use_default_graph_as_union=union)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise ValueError("not a SELECT query")
+    number = next(solutions)[0]
+    return int(number.value) if number is not None else 0
