@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask, Response, request
@@ -26,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PUBLISH_PERSONAL_DATA=settings.as_bool(settings.PUBLISH_PERSONAL_DATA),
         DUMPS=None,  # default: beside the store, {STORE}.dumps
         QUERY_TIMEOUT_S=30,
-        QUERY_WORKERS=2,
+        QUERY_WORKERS=(os.cpu_count() or 1) + 1,  # one more than the cores: none idles between
         QUERY_MEMORY_MB=1024,
         MAX_ROWS=100_000,
         RESULT_CACHE_MB=64,  # answers kept in memory for repeated queries; 0: none

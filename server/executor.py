@@ -12,9 +12,6 @@ caller gets `QueryTimeout`; the other workers keep serving meanwhile.
 from __future__ import annotations
 
 import contextlib
-import functools
-import itertools
-import json
 import multiprocessing
 import queue
 import signal
@@ -24,7 +21,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import Protocol
 
 from coopgraph.errors import (
     ExecutorBusy,
@@ -86,150 +83,6 @@ class Executor(Protocol):
         """Let go of the workers or connections."""
 
 
-def _term_json(term: Any) -> dict[str, str]:
-    """A term in the SPARQL 1.1 Query Results JSON format."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        found = {"type": "literal", "value": term.value}
-        if term.language:
-            found["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            found["datatype"] = term.datatype.value
-        return found
-    return {"type": "literal", "value": str(term)}
-
-
-def _capped(results: Any, max_rows: int) -> tuple[bytes, int, bool]:
-    """At most `max_rows` solutions as SPARQL JSON results; and whether there were more."""
-    variables = [variable.value for variable in results.variables]
-    rows = list(itertools.islice(results, max_rows + 1))
-    truncated = len(rows) > max_rows
-    bindings = [
-        {name: _term_json(row[name]) for name in variables if row[name] is not None}
-        for row in rows[:max_rows]
-    ]
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False).encode("utf-8"), len(bindings), truncated
-
-
-class _PipeWriter:
-    """A binary file-like object that sends what pyoxigraph writes, in chunks."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.buffer = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= CHUNK:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.connection.send(("data", bytes(self.buffer)))
-            self.buffer.clear()
-
-
-def _serve(path: str, connection: Connection, memory_bytes: int | None) -> None:  # in the worker
-    import resource
-
-    import pyoxigraph as ox
-
-    from coopgraph.server.store.embedded import (
-        GRAPH_WRITERS,
-        RESULT_WRITERS,
-        has_merged_default_graph,
-    )
-    from coopgraph.server.store.joins import PatternSizes, count_of, run_planned
-
-    if memory_bytes:
-        # Heap and anonymous mappings: a query past it aborts this worker, not the server.
-        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
-
-    def open_store() -> ox.Store | None:
-        """The store, read-only, announced ready; None (and why, sent) when it cannot open."""
-        try:
-            opened = ox.Store.read_only(path)
-        except OSError as error:
-            connection.send(("unavailable", str(error)))
-            return None
-        connection.send(("ready", ""))
-        return opened
-
-    store = open_store()
-    if store is None:
-        return
-    union = not has_merged_default_graph(store)  # an older store: pyoxigraph's union instead
-
-    def count(sparql: str) -> int:  # reads `store` when called: `del store` lets its files go
-        if store is None:
-            raise ValueError("the store is closed")
-        return count_of(store, sparql, union=union)
-
-    sizes = PatternSizes(count)
-    while True:
-        try:
-            job: Job | str = connection.recv()
-        except EOFError:
-            return
-        if job == "close":  # a write is coming: let go of the store's files
-            del store
-            connection.send(("closed", ""))
-            continue
-        if job == "open":  # the write is done: see the store as it is now
-            store = open_store()
-            if store is None:
-                return
-            union = not has_merged_default_graph(store)
-            sizes = PatternSizes(count)  # the write may have changed them
-            continue
-        assert isinstance(job, Job)
-        try:
-            options: dict[str, Any] = {"base_iri": job.base_iri}
-            if job.default_graphs:
-                options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
-            else:
-                options["use_default_graph_as_union"] = union
-            if job.named_graphs:
-                options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
-            if job.default_graphs or job.named_graphs:  # sizes are of the store's own dataset
-                results = store.query(job.query, **options)
-            else:
-                results = run_planned(functools.partial(store.query, **options), job.query, sizes)
-            writer = cast(IO[bytes], _PipeWriter(connection))
-            if isinstance(results, ox.QueryTriples):
-                rdf_format = GRAPH_WRITERS.get(job.media_type)
-                if rdf_format is None:
-                    raise LookupError(f"a graph cannot be written as {job.media_type}")
-                results.serialize(writer, rdf_format)
-            else:
-                result_format = RESULT_WRITERS.get(job.media_type)
-                if result_format is None:
-                    raise LookupError(f"results cannot be written as {job.media_type}")
-                if job.max_rows is not None and isinstance(results, ox.QuerySolutions):
-                    data, rows, truncated = _capped(results, job.max_rows)
-                    connection.send(("answer", Answer(truncated, rows)))
-                    if result_format == ox.QueryResultsFormat.JSON:
-                        writer.write(data)
-                    else:
-                        capped = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
-                        capped.serialize(writer, result_format)
-                else:
-                    results.serialize(writer, result_format)
-            writer.flush()
-            connection.send(("end", ""))
-        except (SyntaxError, ValueError, LookupError) as error:
-            connection.send(("bad", str(error)))
-        except OSError as error:
-            connection.send(("unavailable", str(error)))
-
-
 @dataclass
 class _Worker:
     process: BaseProcess
@@ -257,18 +110,34 @@ class QueryExecutor:
         #: so that an answer computed before a write is never taken for one computed after it.
         self.generation = 0
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(workers):
-            self._idle.put(self._start())
+        starting = [self._spawn() for _ in range(workers)]  # they start side by side
+        try:
+            while starting:
+                self._idle.put(self._ready(*starting.pop()))
+        except BaseException:  # one failed: the others are not left behind
+            for process, _ in starting:
+                process.kill()
+            self.close()
+            raise
 
-    def _start(self) -> _Worker:
+    def _spawn(self) -> tuple[BaseProcess, Connection]:
+        """A worker process, started; `_ready` waits for it to have opened the store."""
+        from coopgraph.server.query_worker import serve  # the worker's side imports ours
+
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_serve,
+            target=serve,
             args=(str(self.store_path), child, self.memory_mb and self.memory_mb * 2**20),
             daemon=True,
         )
         process.start()
         child.close()
+        return process, parent
+
+    def _start(self) -> _Worker:
+        return self._ready(*self._spawn())
+
+    def _ready(self, process: BaseProcess, parent: Connection) -> _Worker:
         if not parent.poll(60):
             process.kill()
             raise StoreUnavailable("a query worker did not start within 60 s")
@@ -313,6 +182,11 @@ class QueryExecutor:
                     yield payload
                 elif status == "end":
                     done = True
+                    answer, tail = payload
+                    if answer is not None:
+                        yield answer
+                    if tail:
+                        yield tail
                     return
                 elif status == "bad":
                     done = True

@@ -9,6 +9,7 @@ stream the answer.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -88,9 +89,13 @@ def endpoint() -> Response:
         headers["Coopgraph-Row-Limit"] = str(first.limit or max_rows)  # a remote store's cap
         headers["Coopgraph-Truncated"] = "true" if first.truncated else "false"
         first = next(chunks, b"")
+    second = next(chunks, None)
+    if second is None:  # the whole answer came at once: sent with its length, not chunked
+        return Response(cast(bytes, first), mimetype=media_type, headers=headers)
 
     def stream() -> Iterator[bytes]:
         yield first  # type: ignore[misc]
+        yield second  # type: ignore[misc]
         yield from chunks  # type: ignore[misc]
 
     return Response(stream_with_context(stream()), mimetype=media_type, headers=headers)

@@ -277,3 +277,14 @@ def test_the_size_comes_from_the_environment(
     assert app.config["RESULT_CACHE_MB"] == 0.5
     monkeypatch.delenv("COOPGRAPH_RESULT_CACHE_MB")
     assert create_app({"STORE": str(tmp_path / "store")}).config["RESULT_CACHE_MB"] == 64
+
+
+def test_a_small_answer_is_sent_whole_with_its_length_and_a_large_one_streams(
+    client: FlaskClient,
+) -> None:
+    small = client.get("/sparql", query_string={"query": COUNT}, buffered=False)
+    assert int(small.headers["Content-Length"]) == len(small.get_data())
+    assert count_answer(small) == 1
+    large = client.get("/sparql", query_string={"query": BIG, "format": "ntriples"}, buffered=False)
+    assert "Content-Length" not in large.headers  # chunked: sent as it comes
+    assert len(large.get_data()) > 1024 * 1024

@@ -15,7 +15,7 @@ from rdflib import Graph
 
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
-from coopgraph.server.executor import Job, QueryExecutor
+from coopgraph.server.executor import CHUNK, Answer, Job, QueryExecutor
 from coopgraph.server.load import load_paths
 from coopgraph.server.store import EmbeddedStore
 from coopgraph.server.store.embedded import has_merged_default_graph
@@ -139,3 +139,16 @@ def test_star_joins_answer_the_same_and_report_errors_where_the_user_wrote_them(
         list(store.select(broken))
     assert "error at 4:23" in str(raised.value)  # not where the rewritten text has it
     assert "error at 4:23" in str(as_written_error.value)
+
+
+def test_a_small_answer_crosses_the_pipe_whole_and_a_large_one_in_chunks(
+    executor: QueryExecutor,
+) -> None:
+    small = list(executor.run(Job(PARTNERSHIPS, JSON, max_rows=10)))
+    assert [type(part) for part in small] == [Answer, bytes]
+    assert small[0] == Answer(truncated=False, rows=2)
+    big = "CONSTRUCT { ?s ?p ?o . ?o ?p ?s } WHERE { ?s ?p ?o }"
+    parts = list(executor.run(Job(big, "application/n-triples")))
+    assert len(parts) > 1 and all(len(part) >= CHUNK for part in parts[:-1])
+    triples = Graph().parse(data=b"".join(parts).decode(), format="nt")
+    assert len(triples) > 2 * CHUNK // 200
