@@ -152,3 +152,26 @@ def test_a_small_answer_crosses_the_pipe_whole_and_a_large_one_in_chunks(
     assert len(parts) > 1 and all(len(part) >= CHUNK for part in parts[:-1])
     triples = Graph().parse(data=b"".join(parts).decode(), format="nt")
     assert len(triples) > 2 * CHUNK // 200
+
+
+def test_a_capped_answer_writes_every_kind_of_term_as_the_uncapped_one(
+    executor: QueryExecutor,
+) -> None:
+    query = """SELECT ?iri ?french ?number ?plain ?unbound ?node WHERE {
+      VALUES (?iri ?french ?number ?plain ?unbound) {
+        (<urn:x:a> "texte"@fr 3 "mot" UNDEF) (<urn:x:b> "t"@fr-CA 2.5 "" UNDEF) }
+      BIND(BNODE() AS ?node) } ORDER BY ?iri"""
+    parts = list(executor.run(Job(query, JSON, max_rows=5)))
+    assert parts[0] == Answer(truncated=False, rows=2)
+    capped = json.loads(b"".join(part for part in parts if isinstance(part, bytes)))
+    whole = _json(executor, query)
+    nodes = [row.pop("node") for row in capped["results"]["bindings"]]
+    assert {node["type"] for node in nodes} == {"bnode"}
+    for row in whole["results"]["bindings"]:  # type: ignore[index]
+        del row["node"]
+    assert capped == whole
+    assert capped["results"]["bindings"][0]["number"] == {
+        "type": "literal",
+        "value": "3",
+        "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+    }
