@@ -134,9 +134,6 @@ class QueryExecutor:
         child.close()
         return process, parent
 
-    def _start(self) -> _Worker:
-        return self._ready(*self._spawn())
-
     def _ready(self, process: BaseProcess, parent: Connection) -> _Worker:
         if not parent.poll(60):
             process.kill()
@@ -152,7 +149,7 @@ class QueryExecutor:
         worker.process.kill()
         worker.process.join(5)
         worker.connection.close()
-        self._idle.put(self._start())
+        self._idle.put(self._ready(*self._spawn()))
 
     def run(self, job: Job) -> Iterator[bytes | Answer]:
         """The answer's bytes, streamed; raises before the first chunk for a bad query.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
 from coopgraph.server.executor import CHUNK, Answer, Job, QueryExecutor
 from coopgraph.server.load import load_paths
+from coopgraph.server.query_worker import _PipeWriter
 from coopgraph.server.store import EmbeddedStore
 from coopgraph.server.store.embedded import has_merged_default_graph
 
@@ -141,7 +143,7 @@ def test_star_joins_answer_the_same_and_report_errors_where_the_user_wrote_them(
     assert "error at 4:23" in str(as_written_error.value)
 
 
-def test_a_small_answer_crosses_the_pipe_whole_and_a_large_one_in_chunks(
+def test_a_small_answer_comes_as_its_answer_and_one_piece_and_a_large_one_in_chunks(
     executor: QueryExecutor,
 ) -> None:
     small = list(executor.run(Job(PARTNERSHIPS, JSON, max_rows=10)))
@@ -175,3 +177,26 @@ def test_a_capped_answer_writes_every_kind_of_term_as_the_uncapped_one(
         "value": "3",
         "datatype": "http://www.w3.org/2001/XMLSchema#integer",
     }
+
+
+def test_a_small_answer_crosses_the_pipe_as_one_message_and_a_large_one_in_chunks() -> None:
+    worker_end, caller_end = multiprocessing.Pipe()
+    small = _PipeWriter(worker_end)
+    small.answer = Answer(truncated=False, rows=1)
+    small.write(b"row")
+    small.end()
+    assert caller_end.recv() == ("end", (Answer(truncated=False, rows=1), b"row"))
+    assert not caller_end.poll(0.1)  # nothing more: one message in all
+    large = _PipeWriter(worker_end)
+    large.answer = Answer(truncated=True, rows=9)
+    large.write(b"x" * (CHUNK + 1))
+    large.write(b"tail")
+    large.end()
+    received = []
+    while caller_end.poll(0.1):
+        received.append(caller_end.recv())
+    assert received == [
+        ("answer", Answer(truncated=True, rows=9)),
+        ("data", b"x" * (CHUNK + 1)),
+        ("end", (None, b"tail")),
+    ]
