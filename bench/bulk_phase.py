@@ -14,7 +14,6 @@ of the process (PSS). The stores they build must hold the same quads (count and 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import hashlib
 import io
 import re
@@ -29,20 +28,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.validate import run_sampled
+from coopgraph.server.store.embedded import _give_back_freed_memory, dump_named_graphs
 
 _GRAPH = re.compile(rb" <[^>]*> \.\n$")
-
-
-def dump(store: Path, output: Path) -> None:
-    """The named-graph quads of `store`, as N-Quads (what the spool holds, graphs attached)."""
-    source = ox.Store.read_only(str(store))
-    quads = (
-        quad
-        for graph in source.named_graphs()
-        for quad in source.quads_for_pattern(None, None, None, graph)
-    )
-    with output.open("wb") as out:
-        ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
 
 
 def with_default_graph(nquads: Path) -> Iterator[bytes]:
@@ -58,13 +46,11 @@ def load(nquads: str, target: str, chunk_mib: int, threads: int) -> None:
     seconds it took and those of its final flush to stderr."""
     started = time.perf_counter()
     store = ox.Store(target)
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     loading: list[Future[None]] = []
 
     def load_chunk(chunk: bytes) -> None:
         store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
-        if trim is not None:
-            trim(0)
+        _give_back_freed_memory()  # as `_BulkStore` does after each chunk
 
     def wait_until(at_most: int) -> None:
         while len(loading) > at_most:
@@ -113,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(temporary)
         nquads, target = work / "quads.nq", work / "store"
         started = time.perf_counter()
-        dump(args.store, nquads)
+        with nquads.open("wb") as out:  # what the spool holds, each triple with its graph
+            dump_named_graphs(ox.Store.read_only(str(args.store)), out, ox.RdfFormat.N_QUADS)
         size, seconds = nquads.stat().st_size / 2**20, time.perf_counter() - started
         print(f"dump: {size:,.0f} MiB of N-Quads in {seconds:.1f} s")
         print(f"{'variant':>8} {'seconds':>8} {'flush s':>8} {'peak MiB':>9}  store", flush=True)
