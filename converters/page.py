@@ -84,6 +84,9 @@ FOOTER = "PIED DE PAGE"
 _DIPLOMATIC_POST = re.compile(
     r'^Contacts dans le poste diplomatique\s*["«“]\s*(.*?)\s*["»”]$', re.IGNORECASE
 )
+#: A word of every line `_DIPLOMATIC_POST` matches, as `_key` writes it: a cheap test first
+#: (no letter of it has a case-insensitive match that `fold` would not turn into it).
+_POST_WORD = "poste"
 _FURNITURE = re.compile(
     r"^(?:accueil\s*>.*|.*\?\?\?[\w.]+\?\?\?.*|.*pagination\.page\..*|tous droits reserves\b.*)$"
 )
@@ -133,7 +136,9 @@ def _sections(lines: list[Line]) -> tuple[list[_Section], list[Line], str | None
         key = _key(line.text)
         if _FURNITURE.match(key):
             continue
-        if post := _DIPLOMATIC_POST.match(collapse_spaces(normalise_line(line.text))):
+        if _POST_WORD in key and (
+            post := _DIPLOMATIC_POST.match(collapse_spaces(normalise_line(line.text)))
+        ):
             embassy = post.group(1)
             sections.append(_Section("embassy", embassy, line))
             continue

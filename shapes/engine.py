@@ -6,9 +6,9 @@ change below keeps pyshacl's results (the shape-case tests run through it) and i
 pyshacl minor version in pyproject.toml, since some reach into its internals:
 
 - SPARQL constraints run on pyoxigraph (a throw-away in-memory store of the record's triples
-  with the predicates the query names), not on rdflib's evaluator: rdflib takes about a
-  millisecond to evaluate one FILTER over one record, pyoxigraph tens of microseconds. Other
-  query forms keep rdflib.
+  with the predicates the constraints name, one for all of them), not on rdflib's evaluator:
+  rdflib takes about a millisecond to evaluate one FILTER over one record, pyoxigraph tens of
+  microseconds. Other query forms keep rdflib.
 - The record's graph may be in rdflib's SimpleMemory, as converted: pyshacl's wrapper does not
   need a context-aware copy of it.
 - A SPARQL constraint's query text is checked and pre-bound once, not once per focus node.
@@ -37,6 +37,10 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
+#: The predicates read by the SPARQL constraints run so far: what a record's copy holds.
+_PREDICATES_ASKED: set[URIRef] = set()
+#: Emptied when it would hold more: only queries naming thousands of predicates get there.
+PREDICATES_ASKED_KEPT = 1_000
 _NAMED_NODES: dict[URIRef, ox.NamedNode] = {}  # predicates, classes, concepts: the same each record
 #: Emptied when it holds this many: each record adds a dozen IRIs of its own, which are never
 #: asked for again, so a long-lived worker filled it to the 100,000 it held before.
@@ -114,7 +118,8 @@ class OxigraphQueryGraph(RdfLibDataGraph):
         super().__init__(store=_PLACEHOLDER.store, impl=_PLACEHOLDER)
         self.impl, self._store = graph, graph.store
         self._record = graph
-        self._copies: dict[frozenset[URIRef] | None, ox.Store] = {}
+        self._copy: ox.Store | None = None
+        self._copied: frozenset[URIRef] | None = frozenset()  # its predicates; None: all
         self._terms: dict[Any, Node] = {}
 
     def __bool__(self) -> bool:
@@ -123,18 +128,34 @@ class OxigraphQueryGraph(RdfLibDataGraph):
         return next(iter(self._record), None) is not None
 
     def _oxigraph_copy(self, predicates: frozenset[URIRef] | None) -> ox.Store:
-        """The record's triples with these predicates (all when None) in a pyoxigraph store."""
-        copy = self._copies.get(predicates)
-        if copy is None:
-            triples: Iterable[tuple[Node, Node, Node]] = (
-                self._record
-                if predicates is None
-                else chain.from_iterable(
-                    self._record.triples((None, predicate, None)) for predicate in predicates
-                )
+        """The record's triples with these predicates (all when None) in a pyoxigraph store.
+
+        One copy serves every query of the record: it holds the predicates of every query asked
+        so far in this process (`_PREDICATES_ASKED`), so the first query of a record builds it
+        for the others. A triple of another predicate matches none of a query's patterns.
+        """
+        copied = self._copied
+        if self._copy is not None and (
+            copied is None or (predicates is not None and predicates <= copied)
+        ):
+            return self._copy
+        if predicates is None:
+            wanted = None
+        else:
+            if len(_PREDICATES_ASKED) + len(predicates) > PREDICATES_ASKED_KEPT:
+                _PREDICATES_ASKED.clear()
+            _PREDICATES_ASKED.update(predicates)
+            wanted = frozenset(_PREDICATES_ASKED) | (copied or frozenset())
+        triples: Iterable[tuple[Node, Node, Node]] = (
+            self._record
+            if wanted is None
+            else chain.from_iterable(
+                self._record.triples((None, predicate, None)) for predicate in wanted
             )
-            copy = self._copies[predicates] = ox.Store()
-            copy.extend(ox.Quad(self._term(s), self._term(p), self._term(o)) for s, p, o in triples)
+        )
+        copy = ox.Store()
+        copy.extend(ox.Quad(self._term(s), self._term(p), self._term(o)) for s, p, o in triples)
+        self._copy, self._copied = copy, wanted
         return copy
 
     def _term(self, node: Node) -> Any:
