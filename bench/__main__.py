@@ -1,13 +1,15 @@
 """The benchmark report: every stage from 1,000 to 136,000 records, in one run, one table.
 
     python -m bench [--counts 1000,13600,136000] [--keep DIR] [--jobs 2]
-                    [--peers ours,ours-virtuoso,oxigraph,virtuoso,rdflib] [--peer-counts 1000,13600]
+                    [--peers ours,ours-virtuoso,oxigraph,virtuoso,rdflib]
+                    [--peer-counts 1000,13600,136000]
                     [--connections 4,16] [--seconds 5] [--readme bench/README.md]
 
 For each N (synthetic pages, generated once and kept with --keep): `coopgraph convert`,
 `coopgraph validate` and `coopgraph load` (records/s, peak memory of the process tree), the
 store's size and a reload of the unchanged pages; then, for the N in --peer-counts, every query
-against every peer (bench/endpoint.py: start-up of `coopgraph serve` included). The table goes
+against every peer that fits (bench/endpoint.py: start-up of `coopgraph serve` included;
+rdflib-endpoint, which holds the data in memory, only where it fits in it). The table goes
 into bench/README.md between its report markers, the figures into bench/results.json, and how
 each cost grows with N into bench/scaling.png (log-log, one line a stage).
 """
@@ -69,7 +71,7 @@ def machine() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=parse_counts, default=[1000, 13_600, 136_000])
-    parser.add_argument("--peer-counts", type=parse_counts, default=[1000, 13_600])
+    parser.add_argument("--peer-counts", type=parse_counts, help="default: every N of --counts")
     parser.add_argument("--peers", default="ours,ours-virtuoso,oxigraph,virtuoso,rdflib")
     parser.add_argument("--connections", type=parse_counts, default=[4, 16])
     parser.add_argument("--seconds", type=float, default=5.0, help="per query and peer")
@@ -79,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=Path("/tmp/coopgraph-bench"))
     parser.add_argument("--readme", type=Path, default=HERE / "README.md")
     args = parser.parse_args(argv)
+    if args.peer_counts is None:
+        args.peer_counts = args.counts
     coopgraph = default_coopgraph()
     args.keep.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -38,7 +38,7 @@ from pathlib import Path
 from bench.client import first_answer, load_cell
 from bench.convert import default_coopgraph, parse_counts, prepare_pages
 from bench.load import timed
-from bench.peers import PEERS, PeerFailed, Served, prepare, serving, unavailable
+from bench.peers import PEERS, PeerFailed, Served, prepare, serving, too_big, unavailable
 from bench.validate import tree_rss_kib
 
 #: Numbers the requests of a whole run, so no two unique requests share a text, even across cells.
@@ -224,7 +224,7 @@ def measure(
         for step, step_seconds in prepared.items():
             log(f"data: {step} {step_seconds:.1f} s")
         for peer in peers:
-            why = unavailable(peer)
+            why = unavailable(peer) or too_big(peer, data)
             if not why:
                 log(f"{peer}: starting")
                 try:

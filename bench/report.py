@@ -111,12 +111,15 @@ def targets(results: dict[str, Any]) -> list[str]:
                 f"[{int(count):,}] cached repeat: ours {ratio:.0f}× oxigraph serve's req/s "
                 f"(target ≥ 50): {_verdict(ratio >= 50)}"
             )
+        rdflib = [m for m in measurements if m["peer"] == "rdflib"]
+        if not any(m.get("rps") for m in rdflib):
+            why = next((m["note"] for m in rdflib if m.get("note")), "not among the peers")
+            lines.append(f"[{int(count):,}] ahead of rdflib-endpoint: not measured ({why})")
+            continue
         behind = [
             m["query"].strip()
-            for m in measurements
-            if m["peer"] == "rdflib"
-            and m.get("rps")
-            and (_speedup(measurements, m["query"], "rdflib") or 0) < 1
+            for m in rdflib
+            if m.get("rps") and (_speedup(measurements, m["query"], "rdflib") or 0) < 1
         ]
         lines.append(
             f"[{int(count):,}] ahead of rdflib-endpoint on every query: "
@@ -199,8 +202,9 @@ def plot(results: dict[str, Any], path: Path) -> None:
 def replace_peers(results: dict[str, Any], count: int, measured: list[dict[str, Any]]) -> None:
     """Put a later run's measurements of some peers in place of theirs at `count` records."""
     peers = {m["peer"] for m in measured}
-    kept = [m for m in results["queries"][str(count)] if m["peer"] not in peers]
+    kept = [m for m in results["queries"].get(str(count), []) if m["peer"] not in peers]
     results["queries"][str(count)] = measured + kept
+    results["queries"] = dict(sorted(results["queries"].items(), key=lambda item: int(item[0])))
     results.setdefault("replaced", []).append(
         f"at {count:,} records, the rows of {', '.join(sorted(peers))} come from a second run "
         "(python -m bench.endpoint), side by side in that run"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
+from bench import peers
 from bench.client import count_rows, percentile, whole
 from bench.endpoint import Measurement, Query, benchmark_queries, render, render_first, times_best
-from bench.peers import virtuoso_ini
+from bench.peers import Data, too_big, virtuoso_ini
 from coopgraph.server.store import open_store
 
 
@@ -92,3 +93,20 @@ def test_benchmark_queries_answer_on_the_sample_records(tmp_path: Path) -> None:
                 assert opened.ask(text), query.label
             else:
                 assert list(opened.select(text)), query.label
+
+
+def test_rdflib_is_not_started_on_a_dump_beyond_the_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rdflib-endpoint holds its dump in memory: a dump it would need more than the machine's
+    available memory for is not served (the other peers, which read from disk, still are)."""
+    dump = tmp_path / "records.nq"
+    dump.write_bytes(b"x" * 1000)  # about 7,000 bytes of rdflib-endpoint
+    data = Data(store=tmp_path, copy=None, dump=dump)
+    monkeypatch.setattr(peers, "available_memory", lambda: 100_000)
+    assert too_big("rdflib", data) is None
+    monkeypatch.setattr(peers, "available_memory", lambda: 8_000)
+    why = too_big("rdflib", data)
+    assert why is not None and why.startswith("not run: rdflib-endpoint holds the whole dump")
+    assert too_big("oxigraph", data) is None and too_big("virtuoso", data) is None
+    assert peers.available_memory() is None or peers.available_memory() > 0

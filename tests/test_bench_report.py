@@ -58,6 +58,7 @@ def test_targets_say_met_or_missed_with_their_figures() -> None:
         "partnerships per theme: ours 2.00× oxigraph" in line and "met" in line for line in lines
     )
     assert any("cached repeat: ours 100×" in line and line.endswith("met") for line in lines)
+    assert "[13,600] ahead of rdflib-endpoint on every query: met" in lines
     missed = report.targets(_results(ours_theme=50.0, cached=100.0))
     assert any("ours 0.50× oxigraph" in line and line.endswith("MISSED") for line in missed)
     assert any("cached repeat: ours 10×" in line and line.endswith("MISSED") for line in missed)
@@ -89,3 +90,22 @@ def test_profile_parts_come_from_the_frame_nearest_the_leaf() -> None:
     assert found["Flask, Werkzeug, gunicorn"] == 0.1
     assert found["waiting: a request for a free query worker"] == 0.5
     assert found["waiting: idle"] == 4.0
+
+
+def test_a_size_without_rdflib_rows_says_so_instead_of_met() -> None:
+    """Where rdflib-endpoint was not run (a dump beyond the memory), its target is not called
+    met for want of rows: the line gives the reason; the query tables of that size still come."""
+    results = _results(ours_theme=200.0, cached=1000.0)
+    results["queries"]["136000"] = [
+        _cell("ours", "partnerships per theme", 50.0),
+        _cell("oxigraph", "partnerships per theme", 20.0),
+        {"peer": "rdflib", "query": "partnerships per theme", "connections": 4,
+         "note": "not available (not run: rdflib-endpoint holds the whole dump in memory)"},
+    ]  # fmt: skip
+    lines = report.targets(results)
+    assert (
+        "[136,000] ahead of rdflib-endpoint: not measured (not available (not run: "
+        "rdflib-endpoint holds the whole dump in memory))" in lines
+    )
+    assert any(line.startswith("[136,000] partnerships per theme: ours 2.50×") for line in lines)
+    assert "### Queries at 136,000 records, 4 connections" in report.tables(results)
