@@ -81,6 +81,47 @@ def _speedup(measurements: Sequence[dict[str, Any]], query: str, peer: str) -> f
     return ours / theirs if ours and theirs else None
 
 
+def _single_answers(
+    measurements: Sequence[dict[str, Any]], query: str, peer: str
+) -> tuple[float, float] | None:
+    """Ours' and the peer's single answer in ms, where both answered (same rows) but one or
+    both took longer than a cell, so that their req/s were not measured; else None."""
+    firsts = {
+        m["peer"]: m
+        for m in measurements
+        if m["query"] == query and m.get("first_ms") and not m.get("first_error")
+    }
+    ours, theirs = firsts.get("ours"), firsts.get(peer)
+    if ours is None or theirs is None or theirs.get("matches") is False:
+        return None
+    return ours["first_ms"], theirs["first_ms"]
+
+
+def _ratio_line(
+    measurements: Sequence[dict[str, Any]], count: int, query: str, name: str, target: float
+) -> str | None:
+    """One query target against `oxigraph serve`: by req/s, or by single answers where a side
+    was not loaded (one answer longer than a cell); None when there is nothing to compare."""
+    ratio = _speedup(measurements, query, "oxigraph")
+    if ratio is not None:
+        figure = f"{ratio:.2f}×" if target < 10 else f"{ratio:.0f}×"
+        return (
+            f"[{count:,}] {name}: ours {figure} oxigraph serve's req/s (target ≥ {target:g}): "
+            f"{_verdict(ratio >= target)}"
+        )
+    single = _single_answers(measurements, query, "oxigraph")
+    if single is None:
+        return None
+    ours_ms, theirs_ms = single
+    ratio = theirs_ms / ours_ms
+    figure = f"{ratio:.2f}×" if target < 10 else f"{ratio:.0f}×"
+    return (
+        f"[{count:,}] {name}: ours {figure} as fast as oxigraph serve by single answers "
+        f"({ours_ms:,.0f} ms against {theirs_ms:,.0f} ms; not loaded: an answer "
+        f"took more than a cell) (target ≥ {target:g}): {_verdict(ratio >= target)}"
+    )
+
+
 def targets(results: dict[str, Any]) -> list[str]:
     """Each target of issue 8, met or missed, with its figure."""
     lines: list[str] = []
@@ -98,19 +139,11 @@ def targets(results: dict[str, Any]) -> list[str]:
                 f"{_verdict(growth < 0.25)}"
             )
     for count, measurements in results["queries"].items():
-        for query in AGGREGATES:
-            ratio = _speedup(measurements, query, "oxigraph")
-            if ratio is not None:
-                lines.append(
-                    f"[{int(count):,}] {query}: ours {ratio:.2f}× oxigraph serve's req/s "
-                    f"(target ≥ 1.5): {_verdict(ratio >= 1.5)}"
-                )
-        ratio = _speedup(measurements, CACHED, "oxigraph")
-        if ratio is not None:
-            lines.append(
-                f"[{int(count):,}] cached repeat: ours {ratio:.0f}× oxigraph serve's req/s "
-                f"(target ≥ 50): {_verdict(ratio >= 50)}"
-            )
+        checks = [(query, query, 1.5) for query in AGGREGATES] + [(CACHED, "cached repeat", 50)]
+        for query, name, target in checks:
+            line = _ratio_line(measurements, int(count), query, name, target)
+            if line is not None:
+                lines.append(line)
         rdflib = [m for m in measurements if m["peer"] == "rdflib"]
         if not any(m.get("rps") for m in rdflib):
             why = next((m["note"] for m in rdflib if m.get("note")), "not among the peers")
