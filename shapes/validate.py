@@ -17,12 +17,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from coopgraph.shapes import shapes_graph
-from coopgraph.shapes.engine import (
-    OxigraphQueryGraph,
-    ShapesGraphMemo,
-    speed_up_pyshacl,
-    targeted_shapes,
-)
+from coopgraph.shapes.engine import ShapesGraphMemo, speed_up_pyshacl, targeted_shapes
+from coopgraph.shapes.oxigraph_graph import OxigraphQueryGraph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}

@@ -15,7 +15,7 @@ from coopgraph.cli import main
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.shapes import shapes_graph
 from coopgraph.shapes.batch import validate_paths
-from coopgraph.shapes.engine import predicates_read
+from coopgraph.shapes.oxigraph_graph import predicates_read
 from coopgraph.shapes.validate import RecordValidator
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
