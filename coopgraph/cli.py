@@ -99,7 +99,12 @@ def schema() -> None:
 )
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("-o", "--output", help="File to write the report to (default: standard output).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes (default: one a core).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes (default: one a core this process may use, within a container's CPU quota).",
+)
 @click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
 @click.option(
     "--include-personal-data/--no-personal-data",

@@ -81,7 +81,12 @@ def _store_errors() -> Iterator[None]:
     help="Into a store holding no records, build the records beside it in bulk and swap them "
     "in whole (faster); --no-bulk writes one transaction a record even then.",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes (default: one a core).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes (default: one a core this process may use, within a container's CPU quota).",
+)
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
 def load(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask, Response, request
@@ -10,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coopgraph import settings
 from coopgraph.errors import CoopgraphError, ResourceNotFound
+from coopgraph.machine import usable_cores
 from coopgraph.server.store import default_store_path
 
 
@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PUBLISH_PERSONAL_DATA=settings.as_bool(settings.PUBLISH_PERSONAL_DATA),
         DUMPS=None,  # default: beside the store, {STORE}.dumps
         QUERY_TIMEOUT_S=30,
-        QUERY_WORKERS=(os.cpu_count() or 1) + 1,  # one more than the cores: none idles between
+        QUERY_WORKERS=usable_cores() + 1,  # one more than the cores: none idles between
         QUERY_MEMORY_MB=1024,
         MAX_ROWS=100_000,
         RESULT_CACHE_MB=64,  # answers kept in memory for repeated queries; 0: none

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from rdflib import DCTERMS, RDF
 from coopgraph.converters.pipeline import read_graph
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import CoopgraphError
+from coopgraph.machine import usable_cores
 from coopgraph.ontology import COOP
 from coopgraph.shapes.report import RecordReport
 from coopgraph.shapes.validate import RecordValidator
@@ -84,7 +84,7 @@ def validate_paths(
     jobs: int | None = None,
 ) -> Iterator[RecordReport]:
     """Reports in input order, as soon as each is ready; `jobs` processes (default: the cores)."""
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cores()
     if jobs == 1 or len(files) < 2 * jobs:
         validator = RecordValidator(publish_personal_data=options.include_personal_data)
         for path in files:
