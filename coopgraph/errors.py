@@ -42,6 +42,11 @@ class CoopgraphError(Exception):
         text = f"{self.where()}: {self.message}" if self.where() else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers its answer must carry besides the status (RFC 9110: `Allow` on
+        a 405, `WWW-Authenticate` on a 401)."""
+        return {}
+
 
 class InputError(CoopgraphError):
     """The input given to coopgraph cannot be used as it is."""
@@ -148,9 +153,16 @@ class UnsupportedMediaType(ProtocolError):
 
 
 class MethodNotAllowed(ProtocolError):
-    """An HTTP method the endpoint does not answer."""
+    """An HTTP method the endpoint does not answer (it answers those `allowed`)."""
 
     status = 405
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class NotAcceptable(CoopgraphError):
@@ -180,10 +192,20 @@ class ResourceNotFound(CoopgraphError):
 
 
 class NotAuthenticated(CoopgraphError):
-    """A write without a valid bearer token."""
+    """A write without a valid bearer token (RFC 6750: `invalid_token` when one was given)."""
 
     status = 401
     exit_code = 2
+
+    def __init__(self, message: str, *, token_given: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.token_given = token_given
+
+    def headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="coopgraph"'
+        if self.token_given:
+            challenge += ', error="invalid_token"'
+        return {"WWW-Authenticate": challenge}
 
 
 class WritesDisabled(CoopgraphError):

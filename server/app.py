@@ -68,7 +68,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _error(error: CoopgraphError) -> Response:
     """Every error a client can cause, with the status its class carries, as plain text."""
-    return Response(f"{error}\n", status=error.status, mimetype="text/plain")
+    return Response(
+        f"{error}\n", status=error.status, mimetype="text/plain", headers=error.headers()
+    )
 
 
 def _cors(response: Response) -> Response:

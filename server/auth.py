@@ -46,11 +46,15 @@ def writer_name(authorization: str | None, tokens: dict[str, str]) -> str:
         raise WritesDisabled("writes are off on this server: no token is configured")
     scheme, _, presented = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise NotAuthenticated("writing needs an `Authorization: Bearer <token>` header")
+        raise NotAuthenticated(
+            "writing needs an `Authorization: Bearer <token>` header", token_given=False
+        )
     found = None
     for name, token in tokens.items():
         if hmac.compare_digest(presented.strip().encode(), token.encode()):
             found = name
     if found is None:
-        raise NotAuthenticated("this token is not one of the server's write tokens")
+        raise NotAuthenticated(
+            "this token is not one of the server's write tokens", token_given=True
+        )
     return found

@@ -15,6 +15,8 @@ from coopgraph.errors import MethodNotAllowed, ProtocolError, UnsupportedMediaTy
 FORM = "application/x-www-form-urlencoded"
 QUERY_MEDIA_TYPE = "application/sparql-query"
 UPDATE_MEDIA_TYPE = "application/sparql-update"
+#: The methods the endpoint answers (a 405 lists them in `Allow`).
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,18 @@ def parse_operation(
 ) -> Operation | None:
     """The operation a request carries; None for a GET without one (a service description)."""
     method = method.upper()
-    if method == "GET":
+    if method in ("GET", "HEAD"):  # HEAD: what GET would answer, without its body
         if "update" in url_parameters:
-            raise MethodNotAllowed("an update cannot be sent with GET", hint="POST it")
+            raise MethodNotAllowed(
+                f"an update cannot be sent with {method}", allowed=ALLOWED_METHODS, hint="POST it"
+            )
         return _operation(url_parameters)
     if method != "POST":
-        raise MethodNotAllowed(f"{method} is not a SPARQL protocol method", hint="use GET or POST")
+        raise MethodNotAllowed(
+            f"{method} is not a SPARQL protocol method",
+            allowed=ALLOWED_METHODS,
+            hint="use GET or POST",
+        )
     kind, parameters = _media_type(content_type)
     if kind == FORM:
         text = _utf8(body, parameters.get("charset"))

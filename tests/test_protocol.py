@@ -23,9 +23,10 @@ def url(query: str) -> dict[str, list[str]]:
     return urllib.parse.parse_qs(query, keep_blank_values=True)
 
 
-def test_get_query_with_dataset() -> None:
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_get_query_with_dataset(method: str) -> None:
     operation = parse_operation(
-        "GET", None, url(f"query={ASK}&default-graph-uri={G1}&named-graph-uri={G2}"), b""
+        method, None, url(f"query={ASK}&default-graph-uri={G1}&named-graph-uri={G2}"), b""
     )
     assert operation == Operation("query", ASK, (G1,), (G2,))
 
@@ -68,6 +69,7 @@ def test_post_direct_query_takes_its_dataset_from_the_url() -> None:
         ),
         ("POST", "application/sparql-query", "", "ASK { «é» }".encode("latin-1"), ProtocolError),
         ("GET", None, "update=CLEAR%20ALL", b"", MethodNotAllowed),
+        ("HEAD", None, "update=CLEAR%20ALL", b"", MethodNotAllowed),
         (
             "POST",
             "application/x-www-form-urlencoded",
@@ -100,6 +102,7 @@ def test_post_direct_query_takes_its_dataset_from_the_url() -> None:
         "utf16-query",
         "latin1-query",
         "update-get",
+        "update-head",
         "two-updates",
         "utf16-update",
         "query-and-update",

@@ -146,8 +146,15 @@ def test_writes_need_a_valid_token_and_change_nothing(
 ) -> None:
     before = quads(app)
     assert _put(client, SALE, sample(SALE), **headers)[0] == status
-    assert client.delete(f"/records/{RABAT}", headers=headers).status_code == status
+    deleted = client.delete(f"/records/{RABAT}", headers=headers)
+    assert deleted.status_code == status
     assert quads(app) == before
+    # RFC 9110 / 6750: a 401 names the scheme it wants, and says when a bearer token was wrong
+    challenge = deleted.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer realm="coopgraph"')
+    assert ('error="invalid_token"' in challenge) == headers.get("Authorization", "").startswith(
+        "Bearer "
+    )
 
 
 def test_no_token_configured_means_writes_are_off(tmp_path: Path) -> None:

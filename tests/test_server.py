@@ -117,6 +117,35 @@ def test_protocol_errors_and_read_only(
     ]
 
 
+def test_a_method_refused_names_the_allowed_ones(client: FlaskClient) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = client.open("/sparql", method=method, query_string={"query": "ASK {}"})
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "GET, HEAD, POST"
+    update = client.get("/sparql", query_string={"update": "CLEAR ALL"})
+    assert update.status_code == 405 and update.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_head_answers_what_get_would_without_a_body(client: FlaskClient) -> None:
+    description = client.head("/sparql", headers={"Accept": "text/turtle"})
+    assert description.status_code == 200
+    assert description.mimetype == "text/turtle" and description.data == b""
+    get = client.get("/sparql", query_string={"query": PARTNERSHIPS})
+    head = client.head("/sparql", query_string={"query": PARTNERSHIPS})
+    assert head.status_code == 200 and head.data == b""
+    assert head.mimetype == get.mimetype == "application/sparql-results+json"
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+    assert client.head("/sparql", query_string={"query": "ASK {"}).status_code == 400
+    # a long answer, streamed in chunks, is dropped unsent: the workers are free for the next
+    many = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    for _ in range(4):
+        assert client.head("/sparql", query_string={"query": many}).status_code == 200
+    assert _names(client.get("/sparql", query_string={"query": PARTNERSHIPS}).data) == [
+        "rabat-mantes-la-jolie",
+        "sale-woippy",
+    ]
+
+
 def test_service_is_refused_and_no_connection_leaves(client: FlaskClient) -> None:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
