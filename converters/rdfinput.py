@@ -24,7 +24,7 @@ def looks_like_jsonld(text: str) -> bool:
     """A JSON document with JSON-LD keywords at its top level (not a coopgraph JSON record)."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON: `load_json` will say why
         return False
     items = data if isinstance(data, list) else [data]
     return any(isinstance(item, dict) and any(k.startswith("@") for k in item) for item in items)

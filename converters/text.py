@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from coopgraph.errors import InvalidRecord, UnreadableInput
+from coopgraph.errors import InputError, UnreadableInput
 
 # Word exports bullets from the Symbol and Wingdings fonts as private-use code points (U+F0A7,
 # U+F0B7, U+F0D8, U+F076, ...). They render as nothing, or garbage, outside Word.
@@ -95,15 +95,20 @@ def decode(data: bytes, source: str) -> DecodedText:
 
 
 def load_json(text: str, *, source: str, what: str = "JSON") -> Any:
-    """Parse JSON; a syntax error becomes an `InvalidRecord` naming the line and column."""
+    """Parse JSON; malformed (a 400 naming the line and column, as for Turtle) or nested too
+    deeply, an `InputError`. A record that parses but is off the schema is another error (422)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidRecord(
+        raise InputError(
             f"malformed {what}: {error.msg} (column {error.colno})",
             source=source,
             line=error.lineno,
             hint=f"fix the {what} syntax",
+        ) from error
+    except RecursionError as error:
+        raise InputError(
+            f"{what} nested too deeply", source=source, hint="a record nests a few levels"
         ) from error
 
 

@@ -10,7 +10,6 @@ remote JSON-LD contexts are refused, and XML (RDF/XML) is never parsed.
 from __future__ import annotations
 
 import codecs
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,21 +111,6 @@ def as_utf8(submission: Submission) -> bytes:
     return data if encoding == "utf-8" else text.encode("utf-8")
 
 
-def _json_syntax(text: str, source: str, what: str) -> None:
-    """Malformed JSON is a 400 naming the line and column (a schema error stays a 422)."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"malformed {what}: {error.msg} (column {error.colno})",
-            source=source,
-            line=error.lineno,
-            hint=f"fix the {what} syntax",
-        ) from error
-    except RecursionError as error:
-        raise InputError(f"{what} nested too deeply", source=source) from error
-
-
 def _ntriples_line(text: str, rest: str) -> tuple[int, int] | None:
     """(line, column) of the first line that fails on its own and ends with `rest`."""
     parser = W3CNTriplesParser(DummySink())  # type: ignore[no-untyped-call]
@@ -170,8 +154,6 @@ def read_record(submission: Submission, options: ConversionOptions) -> Conversio
             data, source=source, identifier=submission.identifier, options=options, suffix=suffix
         )
     decoded = decode(data, source)
-    if suffix in (".json", ".jsonld"):
-        _json_syntax(decoded.text, source, "JSON-LD" if suffix == ".jsonld" else "JSON")
     rdf_format = RDF_SUFFIXES.get(suffix) or (
         "json-ld" if looks_like_jsonld(decoded.text) else None
     )

@@ -182,6 +182,15 @@ def test_deeply_nested_html_is_our_error(tmp_path: Path) -> None:
     assert "nested too deeply" in result.stderr
 
 
+def test_deeply_nested_json_is_our_error(tmp_path: Path) -> None:
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    (tmp_path / "deep.jsonld").write_text('{"@id": "http://x/a", "http://x/p": ' + "[" * 100_000)
+    result = run("convert", tmp_path)
+    assert result.exit_code == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and all("nested too deeply" in line for line in errors), errors
+
+
 def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     page = sample("sale-woippy")
     for number in range(8):

@@ -324,6 +324,13 @@ def test_malformed_rdf_and_json_are_400_with_line_and_column(
     assert f"(column {column})" in error
 
 
+@pytest.mark.parametrize("media_type", ["application/json", "application/ld+json"])
+def test_json_nested_too_deeply_is_400(client: FlaskClient, media_type: str) -> None:
+    response = _post(client, "[" * 100_000, media_type)
+    assert response.status_code == 400
+    assert "nested too deeply" in _error(response)
+
+
 def test_a_json_record_off_the_schema_is_422_naming_the_field(client: FlaskClient) -> None:
     response = _post(client, '{"identifier": "x", "titel": "y"}', "application/json")
     assert response.status_code == 422
