@@ -10,6 +10,9 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import os
+import threading
+import time
 from multiprocessing.connection import Connection
 from typing import IO, Any, cast
 
@@ -89,9 +92,33 @@ class _PipeWriter:
         self.buffer.clear()
 
 
+#: Seconds between two looks at whether the server that started this worker is still there.
+PARENT_CHECK_S = 1.0
+
+
+def exit_with_parent() -> None:
+    """End this process within `PARENT_CHECK_S` of the server's death, even mid-query.
+
+    An idle worker ends when its pipe closes, but one running a query reads no pipe, and only
+    the server would have stopped that query at its time limit: a server killed outright
+    (SIGKILL, the OOM killer) left a runaway query burning a core for ever. pyoxigraph releases
+    the GIL while it evaluates, so this thread runs alongside any query.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)  # no clean-up to wait for: the store is open read-only
+
+    threading.Thread(target=watch, name="coopgraph-parent-watch", daemon=True).start()
+
+
 def serve(path: str, connection: Connection, memory_bytes: int | None) -> None:
     """The worker's loop: open the store read-only, then answer jobs until the pipe closes."""
     import resource
+
+    exit_with_parent()
 
     from coopgraph.server.store.embedded import (
         GRAPH_WRITERS,

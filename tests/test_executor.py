@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -80,6 +83,52 @@ def test_runaway_query_is_stopped_and_the_pool_recovers(executor: QueryExecutor)
         b"".join(executor.run(Job(RUNAWAY, JSON)))
     assert time.monotonic() - started < 15  # the deadline, plus starting a new worker
     assert _json(executor, "ASK { ?s ?p ?o }")["boolean"] is True
+
+
+#: A server: one worker, a deadline far away, the runaway query; it prints its pid when ready.
+RUNAWAY_SERVER = f"""
+import os, sys
+from pathlib import Path
+from coopgraph.server.executor import Job, QueryExecutor
+pool = QueryExecutor(Path(sys.argv[1]), workers=1, timeout_s=600)
+print(os.getpid(), flush=True)
+b"".join(pool.run(Job({RUNAWAY!r}, {JSON!r})))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def test_a_worker_mid_query_ends_when_its_server_is_killed(store_path: Path) -> None:
+    """A server killed outright (SIGKILL: no clean-up) leaves no worker running its query."""
+    command = [sys.executable, "-c", RUNAWAY_SERVER, str(store_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout is not None
+            assert int(server.stdout.readline()) == server.pid
+            time.sleep(1.5)  # the query is under way
+            workers = _children(server.pid)
+            assert workers and all(_alive(pid) for pid in workers)
+        finally:
+            server.kill()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)]
 
 
 def test_other_clients_are_served_while_a_query_runs(executor: QueryExecutor) -> None:
