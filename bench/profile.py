@@ -20,15 +20,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bench.client import load_cell
 from bench.endpoint import Query, benchmark_queries
 from bench.peers import Data, serving
 
+#: Parts of a program, each with the substrings of the frames that belong to it.
+Parts = tuple[tuple[str, tuple[str, ...]], ...]
 #: Frame substrings → the part of the server they belong to; the frame nearest the leaf decides.
-PARTS = (
+PARTS: Parts = (
     ("RocksDB, reading the store", ("rocksdb::",)),
     ("query evaluation (pyoxigraph)", ("spareval", "sparopt", "spargebra", "oxigraph")),
     ("results as JSON in Python (row cap)", ("_capped", "_term_json", "json")),
@@ -41,8 +43,9 @@ QUEUED = "_queue_SimpleQueue_get_impl"
 WAITS = ("PyThread_acquire_lock_timed", "epoll_wait", "poll (libc", "pthread_cond", "os_read")
 
 
-def part(stack: str) -> str:
-    """The part of the server a collapsed stack (leaf last) spends its sample in."""
+def part(stack: str, parts: Parts = PARTS) -> str:
+    """The part a collapsed stack (leaf last) spends its sample in: the first of `parts` that
+    names the frame nearest the leaf, or a wait."""
     frames = [frame for frame in stack.split(";") if not frame.startswith("0x")]
     leaf = ";".join(frames[-2:])
     if QUEUED in leaf:
@@ -50,19 +53,25 @@ def part(stack: str) -> str:
     if any(wait in leaf for wait in WAITS):
         return "waiting: idle"
     for frame in reversed(frames):
-        for name, needles in PARTS:
+        for name, needles in parts:
             if any(needle in frame for needle in needles):
                 return name
     return "other (Python, system)"
 
 
-def shares(collapsed: str) -> dict[str, float]:
-    """Share of the busy samples of each part (waits apart), from py-spy's collapsed stacks."""
-    counts: collections.Counter[str] = collections.Counter()
+def samples(collapsed: str) -> Iterator[tuple[str, int]]:
+    """(stack, samples) of each line of py-spy's collapsed stacks (`--format raw`)."""
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
-            counts[part(stack)] += int(count)
+            yield stack, int(count)
+
+
+def shares(collapsed: str, parts: Parts = PARTS) -> dict[str, float]:
+    """Share of the busy samples of each part (waits apart), from py-spy's collapsed stacks."""
+    counts: collections.Counter[str] = collections.Counter()
+    for stack, count in samples(collapsed):
+        counts[part(stack, parts)] += count
     busy = sum(n for name, n in counts.items() if not name.startswith("waiting")) or 1
     return {name: count / busy for name, count in counts.most_common()}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bench import report
 from bench.profile import shares
+from bench.profile_load import summary
 
 
 def _cell(peer: str, query: str, rps: float, connections: int = 4) -> dict[str, Any]:
@@ -90,6 +91,31 @@ def test_profile_parts_come_from_the_frame_nearest_the_leaf() -> None:
     assert found["Flask, Werkzeug, gunicorn"] == 0.1
     assert found["waiting: a request for a free query worker"] == 0.5
     assert found["waiting: idle"] == 4.0
+
+
+def test_load_profile_stages_come_from_the_innermost_frame_naming_one() -> None:
+    worker = 'process 12:"coopgraph load"'
+    collapsed = "\n".join(
+        [
+            # rdflib called by pyshacl is validation; called by the converter, conversion
+            f"{worker};_work (/r/shapes/batch.py:60);validate (pyshacl/validate.py:1);"
+            "add (rdflib/graph.py:1) 5",
+            f"{worker};_work (/r/shapes/batch.py:60);record_graph (/r/converters/to_rdf.py:9);"
+            "add (rdflib/graph.py:1) 3",
+            f"{worker};_work (/r/shapes/batch.py:60);send (multiprocessing/connection.py:1) 1",
+            'process 10:"coopgraph load";close (/r/server/store/embedded.py:330);'
+            "rocksdb::Compaction (x.so) 1",
+            'process 10:"coopgraph load";recv (q.c:1);epoll_wait (libc.so.6) 30',
+        ]
+    )
+    stages, by_process = summary(collapsed)
+    assert stages == {
+        "validation: SHACL (pyshacl, shapes/)": 0.5,
+        "conversion: page parsing, the RDF graph (converters/)": 0.3,
+        "between processes: pickling, pipes": 0.1,
+        "storing: spool, bulk load, RocksDB (server/)": 0.1,
+    }
+    assert by_process == {12: 9, 10: 1}  # waits are not busy samples
 
 
 def test_a_size_without_rdflib_rows_says_so_instead_of_met() -> None:
