@@ -184,11 +184,14 @@ def test_deeply_nested_html_is_our_error(tmp_path: Path) -> None:
 
 def test_deeply_nested_json_is_our_error(tmp_path: Path) -> None:
     (tmp_path / "deep.json").write_text("[" * 100_000)
+    converted = run("convert", tmp_path)
+    assert converted.exit_code == 2, converted.stderr
+    assert "deep.json: JSON nested too deeply" in converted.stderr
     (tmp_path / "deep.jsonld").write_text('{"@id": "http://x/a", "http://x/p": ' + "[" * 100_000)
-    result = run("convert", tmp_path)
-    assert result.exit_code == 2, result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 2 and all("nested too deeply" in line for line in errors), errors
+    validated = run("validate", tmp_path, "--lang", "en")
+    assert validated.exit_code == 2, validated.stderr
+    assert "deep.json: JSON nested too deeply" in validated.stdout
+    assert "deep.jsonld: JSON-LD nested too deeply" in validated.stdout
 
 
 def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
