@@ -40,7 +40,10 @@ PARTS: Parts = (
 #: Leaf frames of a thread that waits (not CPU): a request thread waiting for a free query
 #: worker is counted apart, as it says how much requests queue.
 QUEUED = "_queue_SimpleQueue_get_impl"
-WAITS = ("PyThread_acquire_lock_timed", "epoll_wait", "poll (libc", "pthread_cond", "os_read")
+WAITS = (
+    *("PyThread_acquire_lock_timed", "epoll_wait", "poll (libc", "pthread_cond", "os_read"),
+    *("(selectors.py", "wait (threading.py"),  # the same where py-spy shows Python frames only
+)
 
 
 def part(stack: str, parts: Parts = PARTS) -> str:

@@ -2,13 +2,14 @@
 
     python -m bench.profile_load --pages DIR [--jobs 2] [--rate 100] [--out FILE.txt]
 
-Loads the pages into a fresh store under py-spy (`--subprocesses --native`, so the forked
-validation workers and pyoxigraph's Rust frames show), then prints the share of the busy samples
-by stage: conversion, SHACL validation, the pipes between processes, storing (the spool, the
-bulk load, RocksDB). A frame's stage is that of the innermost coopgraph or library frame that
-names one, so rdflib called by pyshacl counts as validation and rdflib called by the converter
-as conversion. Explains by how much and why the report's load targets are missed; py-spy slows
-the load, so its seconds are not the report's.
+Loads the pages into a fresh store under py-spy (`--subprocesses`, so the forked validation
+workers show; Python frames only: `--native` slowed the load tenfold), then prints the share of
+the busy samples by stage: conversion, SHACL validation, the pipes between processes, storing
+(the spool, the bulk load). A sample's stage is that of the innermost coopgraph or library frame
+that names one (py-spy writes our files' paths from the repository's root), so rdflib called by
+pyshacl counts as validation and rdflib called by the converter as conversion, and pyoxigraph's
+time counts for whoever called it. Explains by how much and why the report's load targets are
+missed; py-spy slows the load, so its seconds are not the report's.
 """
 
 from __future__ import annotations
@@ -28,25 +29,29 @@ from bench.profile import Parts, part, samples
 
 #: Stages of a load; the innermost frame naming one decides (see the module's docstring).
 STAGES: Parts = (
-    ("conversion: page parsing, the RDF graph (converters/)", ("/converters/",)),
+    ("conversion: page parsing, the RDF graph (converters/)", ("converters/",)),
     (
         "validation: SHACL (pyshacl, shapes/)",
-        ("pyshacl", "/shapes/engine.py", "/shapes/validate.py", "/shapes/oxigraph_graph.py"),
+        ("pyshacl", "shapes/engine.py", "shapes/validate.py", "shapes/oxigraph_graph.py"),
     ),
-    ("reports: what each record's validation says (shapes/report.py)", ("/shapes/report.py",)),
+    ("reports: what each record's validation says (shapes/report.py)", ("shapes/report.py",)),
     ("between processes: pickling, pipes", ("multiprocessing/", "pickle")),
-    ("storing: spool, bulk load, RocksDB (server/)", ("/server/",)),
-    ("the workers' loop (shapes/batch.py)", ("/shapes/batch.py",)),
+    ("storing: spool, bulk load, RocksDB (server/)", ("server/",)),
+    (
+        "each record's N-Triples for the store, the workers' loop (shapes/batch.py)",
+        ("shapes/batch.py",),
+    ),
 )
 
 
 def process_of(stack: str) -> int | None:
-    """The pid py-spy names at the root of a stack (`process 123:"…"`), if it does."""
-    root = stack.split(";", 1)[0]
-    if root.startswith("process "):
-        number = root[len("process ") :].split(":", 1)[0]
-        return int(number) if number.isdigit() else None
-    return None
+    """The pid of the process a stack was sampled in: the last of the `process 123:"…"` frames
+    py-spy puts at its root (a worker's stack starts with its parent's), if there are any."""
+    named = [frame for frame in stack.split(";") if frame.startswith("process ")]
+    if not named:
+        return None
+    number = named[-1][len("process ") :].split(":", 1)[0]
+    return int(number) if number.isdigit() else None
 
 
 def summary(collapsed: str) -> tuple[dict[str, float], dict[int, int]]:
@@ -81,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw = args.out or work / "stacks.txt"
         load = [str(default_coopgraph()), "load", str(args.pages), "--store", str(work / "store")]
         load += ["--jobs", str(args.jobs)]
-        command = [str(py_spy), "record", "--subprocesses", "--native", "--format", "raw"]
+        command = [str(py_spy), "record", "--subprocesses", "--format", "raw"]
         command += ["--rate", str(args.rate), "--output", str(raw), "--", *load]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -94,18 +94,19 @@ def test_profile_parts_come_from_the_frame_nearest_the_leaf() -> None:
 
 
 def test_load_profile_stages_come_from_the_innermost_frame_naming_one() -> None:
-    worker = 'process 12:"coopgraph load"'
+    # as py-spy writes them: a worker's stack starts with its parent's process frame
+    loading = 'process 10:"coopgraph load pages"'
+    worker = f'{loading};process 12:"coopgraph load pages";worker (multiprocessing/pool.py:125)'
     collapsed = "\n".join(
         [
             # rdflib called by pyshacl is validation; called by the converter, conversion
-            f"{worker};_work (/r/shapes/batch.py:60);validate (pyshacl/validate.py:1);"
+            f"{worker};_work (shapes/batch.py:60);validate (pyshacl/validate.py:1);"
             "add (rdflib/graph.py:1) 5",
-            f"{worker};_work (/r/shapes/batch.py:60);record_graph (/r/converters/to_rdf.py:9);"
+            f"{worker};_work (shapes/batch.py:60);record_graph (converters/to_rdf.py:9);"
             "add (rdflib/graph.py:1) 3",
-            f"{worker};_work (/r/shapes/batch.py:60);send (multiprocessing/connection.py:1) 1",
-            'process 10:"coopgraph load";close (/r/server/store/embedded.py:330);'
-            "rocksdb::Compaction (x.so) 1",
-            'process 10:"coopgraph load";recv (q.c:1);epoll_wait (libc.so.6) 30',
+            f"{worker};_work (shapes/batch.py:60);dumps (multiprocessing/reduction.py:1) 1",
+            f"{loading};close (server/store/embedded.py:330);_load_pending (server/x.py:1) 1",
+            f"{loading};next (multiprocessing/pool.py:1);wait (threading.py:320) 30",
         ]
     )
     stages, by_process = summary(collapsed)
