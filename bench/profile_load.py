@@ -65,7 +65,9 @@ def summary(collapsed: str) -> tuple[dict[str, float], dict[int, int]]:
             by_process[process_of(stack) or 0] += count
     busy = sum(by_process.values()) or 1
     shares = {
-        name: count / busy for name, count in by_stage.most_common() if not name.startswith("wait")
+        name: count / busy
+        for name, count in by_stage.most_common()
+        if not name.startswith("waiting")
     }
     return shares, dict(by_process)
 
