@@ -19,6 +19,7 @@ import pytest
 from conftest import SAMPLES
 from rdflib import Graph
 
+from bench.validate import descendants
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
 from coopgraph.server.executor import CHUNK, Answer, Job, QueryExecutor
@@ -98,17 +99,6 @@ b"".join(pool.run(Job({RUNAWAY!r}, {JSON!r})))
 """
 
 
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is `pid`."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
-            if fields[0] != "Z" and int(fields[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
 def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -123,7 +113,7 @@ def test_a_worker_mid_query_ends_when_its_server_is_killed(store_path: Path) -> 
             assert server.stdout is not None
             assert int(server.stdout.readline()) == server.pid
             time.sleep(1.5)  # the query is under way
-            workers = _children(server.pid)
+            workers = descendants(server.pid)[1:]  # the query worker, the resource tracker
             assert workers and all(_alive(pid) for pid in workers)
         finally:
             server.kill()
