@@ -95,14 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"py-spy or the load failed:\n{done.stderr[-2000:]}")
-        shares, by_process = summary(raw.read_text(encoding="utf-8"))
+        collapsed = raw.read_text(encoding="utf-8")
+        shares, by_process = summary(collapsed)
+        first = next(samples(collapsed), ("", 0))[0]
+        loading = process_of(first.split(";", 1)[0]) or 0  # every stack starts with its frame
         if args.out is None:
             shutil.rmtree(work, ignore_errors=True)
     print(f"`coopgraph load` of {args.pages} with --jobs {args.jobs}: {seconds:.1f} s under py-spy")
     print("where the busy samples of every process fall:")
     for name, share in shares.items():
         print(f"  {share:6.1%}  {name}")
-    loading = min(by_process, default=0)  # the loading process started first: the lowest pid
     busy = sum(by_process.values()) or 1
     print(
         f"busy samples by process: the loading process {by_process.get(loading, 0) / busy:.1%}, "
