@@ -15,6 +15,7 @@ pyshacl minor version in pyproject.toml, since some reach into its internals:
 - No plain-text description is written for results we read from the report graph anyway, and
   each shape's name (formatted into debug messages even with logging off) is computed once.
 - Only shapes with targets are tried as starting points (`targeted_shapes`).
+- A node shape's property shapes each run once over all its focus nodes, not once per node.
 """
 
 from __future__ import annotations
@@ -145,6 +146,58 @@ def _shape_names_once() -> None:
     Shape.__str__ = name  # type: ignore[method-assign]
 
 
+def _property_shapes_once_per_evaluation() -> None:
+    """Run each property shape of a shape once over all its value nodes, when the shapes are ours.
+
+    pyshacl (0.40) validates a property shape once per value node of the shape holding it: a
+    record's five fundings and ten property shapes make fifty evaluations, each paying the
+    per-evaluation cost (parameters, components, severity, path, logging). `Shape.validate`
+    takes a list of focus nodes, as it does for a shape's targets, and reports per node. Where
+    two focus nodes share a value node (pyshacl reports it once for each), where pyshacl would
+    raise or warn, and for other shapes graphs, pyshacl's own loop runs.
+    """
+    from pyshacl.constraints.core.shape_based_constraints import PropertyConstraintComponent
+
+    original: Any = PropertyConstraintComponent._evaluate_property_shape
+    if getattr(original, "coopgraph_once", False):
+        return
+
+    def evaluate_property_shape(
+        self: Any,
+        executor: Any,
+        prop_shape: Any,
+        target_graph: Any,
+        focus_value_nodes: dict[Any, Any],
+        potentially_recursive: Any,
+        _evaluation_path: list[Any],
+    ) -> tuple[bool, list[Any]]:
+        found = self.shape.get_other_shape(prop_shape)
+        value_nodes = [v for values in focus_value_nodes.values() for v in values]
+        if (
+            not isinstance(self.shape.sg.graph, ShapesGraphMemo)
+            or not found
+            or not found.is_property_shape
+            or (potentially_recursive and found in potentially_recursive)
+            or len(value_nodes) != len(set(value_nodes))
+        ):  # pyshacl's own way: its errors and warnings, each shared node validated again
+            return original(  # type: ignore[no-any-return]
+                self,
+                executor,
+                prop_shape,
+                target_graph,
+                focus_value_nodes,
+                potentially_recursive,
+                _evaluation_path,
+            )
+        conforms, reports = found.validate(
+            executor, target_graph, focus=value_nodes, _evaluation_path=_evaluation_path[:]
+        )
+        return not conforms, reports
+
+    evaluate_property_shape.coopgraph_once = True  # type: ignore[attr-defined]
+    PropertyConstraintComponent._evaluate_property_shape = evaluate_property_shape  # type: ignore[method-assign]
+
+
 def targeted_shapes(validator: Any) -> list[str] | None:
     """The IRIs of the shapes that have targets, to give pyshacl as `use_shapes`, or None.
 
@@ -166,6 +219,7 @@ def speed_up_pyshacl() -> None:
     _pre_bind_once()
     _no_result_texts_for_our_shapes()
     _shape_names_once()
+    _property_shapes_once_per_evaluation()
 
 
 class ShapesGraphMemo(Graph):

@@ -9,10 +9,12 @@ import pyshacl
 import pytest
 from click.testing import CliRunner, Result
 from conftest import SAMPLES, convert_text, run_in_terminal, sample
+from pyshacl.shape import Shape
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from coopgraph.cli import main
 from coopgraph.converters.to_rdf import ConversionOptions
+from coopgraph.ontology import COOP
 from coopgraph.shapes import shapes_graph
 from coopgraph.shapes.batch import validate_paths
 from coopgraph.shapes.oxigraph_graph import predicates_read
@@ -59,6 +61,40 @@ def test_reused_validator_agrees_with_pyshacl(path: Path, store: str) -> None:
     )
     assert conforms == expected_conforms
     assert sorted((f.shape, f.focus, f.value) for f in found) == expected
+
+
+def test_a_property_shape_runs_once_over_all_fundings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each property shape of the funding shape is evaluated once for all of a record's fundings
+    (pyshacl evaluates it once per funding), and the findings are still plain pyshacl's."""
+    from pyshacl.shape import Shape
+
+    page = sample("rabat-mantes-la-jolie")
+    graph = convert_text(page, options=ConversionOptions(store="Memory")).graph
+    fundings = set(graph.subjects(RDF.type, COOP.Funding))
+    assert len(fundings) >= 3, "the sample page has several fundings"
+    validator = RecordValidator()
+    focus_by_shape: dict[str, list[object]] = {}
+    original = Shape.validate
+
+    def counted(
+        self: Shape, executor: object, target: object, focus: object = None, **kw: object
+    ) -> object:
+        if str(self.node).endswith("Funding-year-year"):
+            focus_by_shape.setdefault("year", []).append(focus)
+        return original(self, executor, target, focus, **kw)
+
+    monkeypatch.setattr(Shape, "validate", counted)
+    _, _, found = validator.validate(graph)
+    monkeypatch.undo()
+    assert len(focus_by_shape["year"]) == 1
+    assert set(focus_by_shape["year"][0]) == fundings  # type: ignore[call-overload]
+    _, report, _ = pyshacl.validate(
+        graph, shacl_graph=shapes_graph(), inference="none", allow_warnings=True
+    )
+    assert sorted((f.shape, f.focus) for f in found) == sorted(
+        (str(report.value(r, SH.sourceShape)), str(report.value(r, SH.focusNode)))
+        for r in report.objects(None, SH.result)
+    )
 
 
 A, B, C = (f"<http://example.org/{name}>" for name in "abc")
