@@ -95,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--variants", default="32x1,16x2,12x2", help="MIBxTHREADS, comma-separated")
     parser.add_argument("--work", type=Path, help="where the dump and the new stores go")
     args = parser.parse_args(argv)
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="coopgraph-bulk-", dir=args.work) as temporary:
         work = Path(temporary)
         nquads, target = work / "quads.nq", work / "store"
@@ -113,8 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if code != 0:
                 raise SystemExit(f"variant {variant} exited with {code}:\n{errors[-2000:]}")
-            seconds, flush = errors.split()[-2:]
-            print(f"{variant:>8} {seconds:>8} {flush:>8} {peak:>9.0f}  {fingerprint(target)}")
+            load_seconds, flush_seconds = errors.split()[-2:]
+            print(
+                f"{variant:>8} {load_seconds:>8} {flush_seconds:>8} {peak:>9.0f}  "
+                f"{fingerprint(target)}"
+            )
     return 0
 
 
