@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from coopgraph import settings
+from coopgraph.cli_common import base_option, jobs_option, lang_option
 from coopgraph.cli_common import conversion_options as _options
 from coopgraph.cli_common import output_file as _output
 from coopgraph.cli_common import progress as _progress
@@ -35,7 +36,7 @@ def main() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(list(FORMATS)), default="turtle", show_default=True
 )
-@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+@base_option
 @click.option(
     "--include-personal-data/--no-personal-data",
     "personal",
@@ -97,15 +98,10 @@ def schema() -> None:
     show_default=True,
     help="text for people, json for programs, turtle: sh:ValidationReport.",
 )
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@lang_option
 @click.option("-o", "--output", help="File to write the report to (default: standard output).")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Processes (default: one a core this process may use, within a container's CPU quota).",
-)
-@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+@jobs_option
+@base_option
 @click.option(
     "--include-personal-data/--no-personal-data",
     "personal",

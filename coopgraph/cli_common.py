@@ -1,4 +1,4 @@
-"""What the coopgraph commands share: output files, progress bars, conversion options."""
+"""What the coopgraph commands share: options, output files, progress bars, conversion options."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ from coopgraph.converters.to_rdf import ConversionOptions
 T = TypeVar("T")
 #: Below this many files no progress bar is worth drawing.
 PROGRESS_MIN_FILES = 5
+
+#: Options that several commands take, each written once.
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes (default: one a core this process may use, within a container's CPU quota).",
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True
+)
+base_option = click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from typing import IO
 
 import click
 
-from coopgraph import settings
+from coopgraph.cli_common import base_option, jobs_option, lang_option
 from coopgraph.cli_common import conversion_options as _options
 from coopgraph.cli_common import output_file as _output
 from coopgraph.cli_common import progress_steps as _progress_steps
@@ -81,14 +81,9 @@ def _store_errors() -> Iterator[None]:
     help="Into a store holding no records, build the records beside it in bulk and swap them "
     "in whole (faster); --no-bulk writes one transaction a record even then.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Processes (default: one a core this process may use, within a container's CPU quota).",
-)
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+@jobs_option
+@lang_option
+@base_option
 def load(
     paths: tuple[Path, ...],
     store_path: Path | None,
@@ -243,7 +238,7 @@ def stats(
 @click.command()
 @click.argument("identifiers", nargs=-1, required=True)
 @_store_options
-@click.option("--base", help=f"BASE of minted IRIs [env {settings.BASE.variable}].")
+@base_option
 def delete(
     identifiers: tuple[str, ...],
     store_path: Path | None,
