@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -28,23 +27,12 @@ from pathlib import Path
 from bench.convert import default_coopgraph
 from bench.peers import PeerFailed, wait_until_up
 from bench.soak_mix import Call, Client, Targets
-from bench.validate import descendants, tree_rss_kib
+from bench.validate import descendants, identity, kill_survivors, tree_rss_kib
 
 SAMPLE_EVERY_S = 2.0
 COOP = "https://w3id.org/coopgraph/ontology#"
 RECORD_GRAPHS = "graph/partnership/"
 TYPES = ("coop:Partnership", "org:Organization", "coop:Funding", "org:Membership", "org:Post")
-
-
-def _identity(pid: int) -> tuple[str, str] | None:
-    """(start time, command) of a live process; None once it is gone or a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()  # after "(name)", which may hold spaces
-    return None if fields[0] == "Z" else (fields[19], command.strip())
 
 
 def stop(process: subprocess.Popen[bytes]) -> list[str]:
@@ -53,25 +41,14 @@ def stop(process: subprocess.Popen[bytes]) -> list[str]:
     A process of the tree still running 5 s after gunicorn exited is killed by its pid, once
     its start time shows the pid was not reused meanwhile.
     """
-    family = {pid: _identity(pid) for pid in descendants(process.pid)[1:]}
+    family = {pid: identity(pid) for pid in descendants(process.pid)[1:]}
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
-    deadline = time.monotonic() + 5
-    left = dict(family)
-    while left and time.monotonic() < deadline:
-        left = {pid: known for pid, known in left.items() if known and _identity(pid) == known}
-        time.sleep(0.1)
-    killed = []
-    for pid, known in left.items():
-        if known and _identity(pid) == known:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-                killed.append(known[1])
-    return killed
+    return kill_survivors(family, 5)
 
 
 @contextlib.contextmanager

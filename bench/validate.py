@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -37,6 +39,35 @@ def descendants(pid: int) -> list[int]:
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def identity(pid: int) -> tuple[str, str] | None:
+    """(start time, command) of a live process; None once it is gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after "(name)", which may hold spaces
+    return None if fields[0] == "Z" else (fields[19], command.strip())
+
+
+def kill_survivors(family: dict[int, tuple[str, str] | None], seconds: float) -> list[str]:
+    """Wait up to `seconds` for these processes (pid: `identity`) to end, then kill those still
+    running; the commands of those that had to be killed. A pid is killed only while its start
+    time shows it was not reused meanwhile."""
+    deadline = time.monotonic() + seconds
+    left = dict(family)
+    while left and time.monotonic() < deadline:
+        left = {pid: known for pid, known in left.items() if known and identity(pid) == known}
+        time.sleep(0.1)
+    killed = []
+    for pid, known in left.items():
+        if known and identity(pid) == known:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(known[1])
+    return killed
 
 
 def _proc_kib(pid: int, name: str, field: str) -> int:

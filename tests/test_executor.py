@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,7 +16,7 @@ import pytest
 from conftest import SAMPLES
 from rdflib import Graph
 
-from bench.validate import descendants
+from bench.validate import descendants, identity, kill_survivors
 from coopgraph.converters.to_rdf import ConversionOptions
 from coopgraph.errors import QueryError, QueryTimeout, QueryTooLarge
 from coopgraph.server.executor import CHUNK, Answer, Job, QueryExecutor
@@ -99,12 +96,6 @@ b"".join(pool.run(Job({RUNAWAY!r}, {JSON!r})))
 """
 
 
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    return False
-
-
 def test_a_worker_mid_query_ends_when_its_server_is_killed(store_path: Path) -> None:
     """A server killed outright (SIGKILL: no clean-up) leaves no worker running its query."""
     command = [sys.executable, "-c", RUNAWAY_SERVER, str(store_path)]
@@ -113,17 +104,13 @@ def test_a_worker_mid_query_ends_when_its_server_is_killed(store_path: Path) -> 
             assert server.stdout is not None
             assert int(server.stdout.readline()) == server.pid
             time.sleep(1.5)  # the query is under way
-            workers = descendants(server.pid)[1:]  # the query worker, the resource tracker
-            assert workers and all(_alive(pid) for pid in workers)
+            # the query worker, the resource tracker
+            workers = {pid: identity(pid) for pid in descendants(server.pid)[1:]}
+            assert workers and all(workers.values())
         finally:
             server.kill()
-        deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = [pid for pid in workers if _alive(pid)]
-        for pid in left:  # a failing run leaves no runaway query behind it either
-            os.kill(pid, signal.SIGKILL)
-        assert not left
+        # those still running after 10 s are killed: a failing run leaves no runaway query
+        assert kill_survivors(workers, 10) == []
 
 
 def test_other_clients_are_served_while_a_query_runs(executor: QueryExecutor) -> None:
