@@ -105,10 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("where the busy samples of every process fall:")
     for name, share in shares.items():
         print(f"  {share:6.1%}  {name}")
-    busy = sum(by_process.values()) or 1
+    loading_share = by_process.get(loading, 0) / (sum(by_process.values()) or 1)
     print(
-        f"busy samples by process: the loading process {by_process.get(loading, 0) / busy:.1%}, "
-        f"its {len(by_process) - 1} workers {1 - by_process.get(loading, 0) / busy:.1%}"
+        f"busy samples by process: the loading process {loading_share:.1%}, "
+        f"its {len(by_process) - 1} workers {1 - loading_share:.1%}"
     )
     return 0
 
