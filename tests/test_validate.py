@@ -66,8 +66,6 @@ def test_reused_validator_agrees_with_pyshacl(path: Path, store: str) -> None:
 def test_a_property_shape_runs_once_over_all_fundings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each property shape of the funding shape is evaluated once for all of a record's fundings
     (pyshacl evaluates it once per funding), and the findings are still plain pyshacl's."""
-    from pyshacl.shape import Shape
-
     page = sample("rabat-mantes-la-jolie")
     graph = convert_text(page, options=ConversionOptions(store="Memory")).graph
     fundings = set(graph.subjects(RDF.type, COOP.Funding))
