@@ -2,6 +2,7 @@
 
     python -m bench.soak [--seconds 300] [--ramp-seconds 25] [--count 2000] [--store DIR]
                          [--mix lookup=30,aggregate=10,...] [--p95-bound 2.0] [--html-partnerships]
+                         [--server-log FILE]
 
 Data: `--count` synthetic pages (seed 0) loaded with `coopgraph load` into a temporary store, or
 a copy of `--store DIR` (served under the BASE its IRIs have). The server is `coopgraph serve` on
@@ -30,12 +31,15 @@ write gave up in time; counted apart), every request answered whole, every ackno
 in the store afterwards with its content (its graph's coop:sourceHash is the SHA-256 of the page
 sent; checked through /sparql, then on disk after the server stopped), and the memory of the
 server's process tree (gunicorn and its query workers, from /proc every 2 s) at the end within
-20 % of its memory after warm-up (the ramp and the soak's first 30 s).
+20 % of its memory after warm-up (the ramp and the soak's first 30 s). The server's log is not a
+check, but a traceback in it is reported (each exception counted, the last in full) and the log
+kept (`--server-log`), since the work folder is deleted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import shutil
@@ -74,6 +78,7 @@ from bench.soak_server import (
     server,
 )
 
+TRACEBACK_START = "Traceback (most recent call last):"
 MEMORY_TOLERANCE = 0.20
 WARM_UP_S = 30.0  # of the soak, after the ramp
 RAMP_GAIN = 0.10
@@ -275,6 +280,37 @@ def checks(
     return results
 
 
+def tracebacks(log: str) -> list[str]:
+    """The tracebacks in a server log, each from its first line to its exception line.
+
+    Chained ones ("During handling of the above exception…") come out as separate tracebacks.
+    """
+    found: list[str] = []
+    lines = log.splitlines()
+    for start, line in enumerate(lines):
+        if line.strip() != TRACEBACK_START:
+            continue
+        end = start + 1
+        while end < len(lines) and (not lines[end] or lines[end][0].isspace()):
+            end += 1
+        found.append("\n".join(lines[start : end + 1]))
+    return found
+
+
+def traceback_lines(log: str, kept: Path) -> list[str]:
+    """What the soak says of the server log's tracebacks: how many of each exception, the last
+    one in full, and where the whole log is kept (the work folder is deleted)."""
+    found = tracebacks(log)
+    if not found:
+        return ["  server log: no traceback"]
+    kept.write_text(log)
+    kinds = Counter(block.splitlines()[-1] for block in found)
+    lines = [f"  server log: {len(found)} tracebacks, kept in {kept}:"]
+    lines += [f"    {count} x {kind}" for kind, count in kinds.most_common()]
+    lines += ["  the last one:", *(f"    {line}" for line in found[-1].splitlines())]
+    return lines
+
+
 def soak(args: argparse.Namespace) -> int:
     """Prepare the store, run the server through the ramp and the soak, check, print."""
     with tempfile.TemporaryDirectory(prefix="coopgraph-soak-") as temporary:
@@ -341,8 +377,9 @@ def soak(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     print(
         f"  processes seen in the tree: {processes} (a query worker stopped at its deadline is "
-        f"replaced by a new one); server log: {server_log.count('Traceback')} tracebacks"
+        f"replaced by a new one)"
     )
+    print("\n".join(traceback_lines(server_log, args.server_log)))
     everything = [*before, *outcomes]
     writes_in_mix = any(args.mix[k] for k in WRITE_KINDS)
     results = checks(everything, ledger, writes_in_mix, (lost_live, lost_disk), memory)
@@ -376,6 +413,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--html-partnerships", action="store_true", help="partnership pages too")
     parser.add_argument("--seed", type=int, default=0, help="seed of the clients' choices")
+    parser.add_argument(
+        "--server-log",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / f"coopgraph-soak-server-{os.getpid()}.log",
+        help="where the server's log is kept when it holds a traceback",
+    )
     args = parser.parse_args(argv)
     if args.seconds < WARM_UP_S + 10:
         parser.error(f"--seconds must be at least {WARM_UP_S + 10:.0f} (warm-up and an end)")

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
+import logging
 import random
 from pathlib import Path
 
 import pytest
 
-from bench.soak import Level, capacity, mean_between, memory_check, missing
+from bench.soak import (
+    Level,
+    capacity,
+    mean_between,
+    memory_check,
+    missing,
+    traceback_lines,
+    tracebacks,
+)
 from bench.soak_mix import (
     ANNOUNCED_TIMEOUTS,
     Ledger,
@@ -121,3 +131,53 @@ def test_the_mix_option() -> None:
     for wrong in ("lookups=3", "lookup", "lookup=-1", ",".join(f"{k}=0" for k in mix)):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_mix(wrong)
+
+
+def _logged_failures() -> str:
+    """A server log as Python's logging writes it: a line, a chained traceback, a line, another."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("soak-test")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("GET /sparql 200")
+        try:
+            try:
+                {}["missing"]
+            except KeyError as error:
+                raise RuntimeError("while answering") from error
+        except RuntimeError:
+            logger.exception("Error handling request /id/x")
+        logger.warning("GET /id/y 200")
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:
+            logger.exception("Error handling request /sparql")
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_tracebacks_are_cut_from_a_log_each_to_its_exception_line() -> None:
+    found = tracebacks(_logged_failures())
+    assert [block.splitlines()[-1] for block in found] == [
+        "KeyError: 'missing'",
+        "RuntimeError: while answering",
+        "BrokenPipeError: [Errno 32] Broken pipe",
+    ]
+    assert all(block.startswith("Traceback (most recent call last):") for block in found)
+    assert not any("200" in block for block in found)  # the lines around are not taken in
+
+
+def test_a_log_with_tracebacks_is_kept_and_its_last_one_printed(tmp_path: Path) -> None:
+    log, kept = _logged_failures(), tmp_path / "server.log"
+    lines = traceback_lines(log, kept)
+    assert kept.read_text() == log
+    assert lines[0] == f"  server log: 3 tracebacks, kept in {kept}:"
+    assert "    1 x BrokenPipeError: [Errno 32] Broken pipe" in lines
+    assert lines[-1] == "    BrokenPipeError: [Errno 32] Broken pipe"
+    assert traceback_lines("GET /sparql 200\n", tmp_path / "other.log") == [
+        "  server log: no traceback"
+    ]
+    assert not (tmp_path / "other.log").exists()
