@@ -66,6 +66,14 @@ def sample(name: str) -> str:
 
 
 @pytest.fixture
+def fixed_conversion_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Conversions stamped with one fixed time (SOURCE_DATE_EPOCH), as a reproducible build
+    stamps them: a page given in memory otherwise gets the clock's current second, which may
+    tick between two conversions of one test."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+@pytest.fixture
 def rabat() -> str:
     return sample("rabat-mantes-la-jolie")
 

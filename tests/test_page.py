@@ -239,11 +239,8 @@ def test_tab_separated_rows_are_read_as_cells(rabat: str) -> None:
     assert (top, SKOS.topConceptOf, URIRef("https://w3id.org/coopgraph/vocab/theme")) in graph
 
 
-def test_same_input_gives_identical_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the conversion date fixed (SOURCE_DATE_EPOCH), as a reproducible build fixes it: a
-    page given in memory is otherwise stamped with the current second, which may tick between
-    two conversions."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+@pytest.mark.usefixtures("fixed_conversion_time")
+def test_same_input_gives_identical_output() -> None:
     page = sample("rabat-mantes-la-jolie")
     first = convert_text(page).graph.serialize(format="nt")
     second = convert_text(page).graph.serialize(format="nt")

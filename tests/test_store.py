@@ -135,15 +135,12 @@ def test_stats(store: Store) -> None:
     assert figures.graphs >= 1  # Virtuoso keeps graphs of its own
 
 
-def test_the_state_is_new_after_every_write_even_with_as_many_records(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("fixed_conversion_time")
+def test_the_state_is_new_after_every_write_even_with_as_many_records(store: Store) -> None:
     """`STATE_QUERY` tells each write through coopgraph apart, so that servers over the store
     retire their kept answers: a delete and an add in the same second leave as many records,
-    with the same latest `prov:generatedAtTime`, and still a new state."""
-    # Both samples converted at one fixed time, as a reproducible build fixes it: from text,
-    # the time is the clock's, which may tick to the next second between the two conversions.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with the same latest `prov:generatedAtTime` (both samples converted at one fixed time), and
+    still a new state."""
 
     def state() -> dict[str, str]:
         (row,) = store.select(STATE_QUERY)
