@@ -121,10 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Not part of the variant's time: on one core, 5 min at 136,000 records (26.8 M quads).
             print(f"  {variant} loaded; reading its store back to check it", file=sys.stderr)
             checking = time.perf_counter()
-            store = fingerprint(target)
+            contents = fingerprint(target)
             print(f"  checked in {time.perf_counter() - checking:.0f} s", file=sys.stderr)
             print(
-                f"{variant:>8} {load_seconds:>8} {flush_seconds:>8} {peak:>9.0f}  {store}",
+                f"{variant:>8} {load_seconds:>8} {flush_seconds:>8} {peak:>9.0f}  {contents}",
                 flush=True,
             )
     return 0
